@@ -1,0 +1,25 @@
+"""Exceptions that carry data, so callers can react to *what* failed, not parse text."""
+
+from __future__ import annotations
+
+__all__ = ["NoClosedFormError"]
+
+
+class NoClosedFormError(ValueError):
+    """A quantity has no exact closed form for this family, estimator or workflow.
+
+    Parameters
+    ----------
+    family : str
+        Family name, e.g. ``"gaussian-variance"``.
+    quantity : str
+        What was asked for, e.g. ``"variance_T"``.
+    reason : str
+        Why it does not close (shown in the message).
+    """
+
+    def __init__(self, family: str, quantity: str, reason: str) -> None:
+        self.family = family
+        self.quantity = quantity
+        self.reason = reason
+        super().__init__(f"no closed form for {quantity} of {family}: {reason}")

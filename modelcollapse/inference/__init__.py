@@ -1,0 +1,1 @@
+"""Bayesian analysis of collapse under uncertain bias (arrives with the inference issue)."""

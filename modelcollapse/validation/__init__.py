@@ -1,0 +1,1 @@
+"""Monte Carlo random walks (arrives with the simulation issue)."""
