@@ -1,0 +1,186 @@
+"""The ``modelcollapse`` command (also ``python -m modelcollapse``).
+
+Every subcommand takes ``--json`` and then prints exactly one JSON object on stdout. Bad input
+exits with status 2 and one line ``error: ...`` on stderr. PyMC is never imported here except
+by ``infer`` (importing it costs seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """Bad input from the command line: exit status 2 with a one-line message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print the usage block
+        raise UsageError(message)
+
+
+def _horizon(text: str) -> int | float:
+    if text.strip().lower() in ("inf", "infinity", "oo"):
+        return math.inf
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"--T must be an integer >= 0 or 'inf', got {text!r}") from None
+    if value < 0:
+        raise UsageError(f"--T must be an integer >= 0 or 'inf', got {text!r}")
+    return value
+
+
+def _params(items: Sequence[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or ():
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--param takes NAME=VALUE, got {item!r}")
+        try:
+            vals = [float(v) for v in raw.split(",")]
+        except ValueError:
+            raise UsageError(f"--param {name.strip()} needs numbers (comma separated for a "
+                             f"vector), got {raw!r}") from None
+        out[name.strip()] = vals[0] if len(vals) == 1 else tuple(vals)
+    return out
+
+
+def _common(p: argparse.ArgumentParser, *, family: bool = True) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--n0", type=int, default=100, help="size of generation 0 (default 100)")
+    p.add_argument("--schedule", default="n0",
+                   help="n_t for t >= 1 as an expression in t, n0, s (default 'n0')")
+    p.add_argument("--s", type=float, default=None, help="value of s in the schedule")
+    p.add_argument("--T", default="100", help="horizon: an integer, or 'inf' for the limit")
+    if family:
+        p.add_argument("--estimator", default=None, help="mle or unbiased (family default)")
+        p.add_argument("--workflow", default="replace", choices=["replace", "accumulate"])
+        p.add_argument("--param", action="append", metavar="NAME=VALUE",
+                       help="parameter value (repeatable), e.g. sigma2=2 or p=0.2,0.3,0.5")
+        p.add_argument("--bias-kappa", type=float, default=0.0, help="bias amplitude kappa >= 0")
+        p.add_argument("--bias-exponent", type=float, default=1.0, help="bias exponent alpha > 0")
+    p.add_argument("--dim", type=int, default=None, help="dimension (improve, mvgaussian)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="modelcollapse", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("families", help="list the model families")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = sub.add_parser("derive", help="symbolic and numeric results for one family")
+    p.add_argument("family", help="family name (see 'modelcollapse families')")
+    _common(p)
+    p.add_argument("--format", choices=["text", "latex"], default="text",
+                   help="with --out: 'latex' writes a fragment and a macros file")
+    p.add_argument("--out", default=None, help="file for --format latex (FILE.tex)")
+    p = sub.add_parser("improve", help="probability that recursive training beats real data")
+    _common(p, family=False)
+    return parser
+
+
+def _cmd_families(args: argparse.Namespace) -> dict[str, Any]:
+    from modelcollapse.families import family_names, get_family
+
+    rows = []
+    for name in family_names():
+        fam = get_family(name)
+        rows.append({
+            "name": name,
+            "title": fam.title,
+            "parameters": [{"name": p.name, "symbol": p.latex, "domain": p.domain,
+                            "default": p.default, "kind": p.kind}
+                           for p in (*fam.parameters, *fam.constants)],
+            "estimators": list(fam.estimators),
+            "default_estimator": fam.default_estimator,
+            "step_law": {e: fam.step_law(e) for e in fam.estimators},
+            "collapse": fam.collapse,
+        })
+    if not args.json:
+        for row in rows:
+            params = ", ".join(f"{p['name']}={p['default']}" for p in row["parameters"])
+            print(f"{row['name']:<18} {row['title']} ({params}); estimators: "
+                  f"{', '.join(row['estimators'])}")
+            for est, laws in row["step_law"].items():
+                for pname, law in laws.items():
+                    print(f"{'':<20}{est:<9} {pname}: {law}")
+    return {"families": rows}
+
+
+def _schedule(args: argparse.Namespace):
+    from modelcollapse.schedules import Schedule
+
+    return Schedule(args.schedule, n0=args.n0, s=args.s)
+
+
+def _cmd_derive(args: argparse.Namespace) -> dict[str, Any]:
+    from modelcollapse.families import Bias
+    from modelcollapse.theory import derive
+
+    result = derive(args.family, schedule=_schedule(args), T=_horizon(args.T),
+                    estimator=args.estimator, workflow=args.workflow, params=_params(args.param),
+                    bias=Bias(args.bias_kappa, args.bias_exponent), dim=args.dim)
+    out = result.to_dict()
+    if args.format == "latex":
+        from modelcollapse.theory.latex import write_latex
+
+        if not args.out:
+            raise UsageError("--format latex needs --out FILE.tex")
+        out["files"] = write_latex(result, args.out)
+    elif args.out:
+        raise UsageError("--out needs --format latex")
+    if not args.json:
+        print(result)
+        for path in out.get("files", []):
+            print(f"wrote {path}")
+    return out
+
+
+def _cmd_improve(args: argparse.Namespace) -> dict[str, Any]:
+    from modelcollapse.theory.improvement import improvement_probability
+
+    schedule = _schedule(args)
+    T = _horizon(args.T)
+    dim = 1 if args.dim is None else args.dim
+    inverse_sum = schedule.inverse_sum(T)
+    prob = improvement_probability(schedule.n0, inverse_sum, dim=dim)
+    out = {"probability": prob, "n0": schedule.n0, "schedule": schedule.text,
+           "T": None if math.isinf(T) else T, "dim": dim,
+           "inverse_sum": inverse_sum if math.isfinite(inverse_sum) else None,
+           "r": math.sqrt(schedule.n0 * inverse_sum) if math.isfinite(inverse_sum) else None}
+    if not args.json:
+        print(f"P(T) = {prob:.6g}  (probability that generation T beats the real-data fit; "
+              f"n0={schedule.n0}, schedule {schedule.text}, T={args.T}, dim={dim})")
+    return out
+
+
+COMMANDS = {"families": _cmd_families, "derive": _cmd_derive, "improve": _cmd_improve}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        out = COMMANDS[args.command](args)
+    except (UsageError, ValueError, TypeError, OverflowError) as exc:
+        message = " ".join(str(exc).split())
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(out, allow_nan=False, default=_json_default))
+    return 0
+
+
+def _json_default(value: Any) -> Any:
+    return str(value)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

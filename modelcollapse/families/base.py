@@ -1,0 +1,244 @@
+r"""Declarations: a family is parameters as data plus, per estimator, one step law per parameter.
+
+A family module builds one :class:`Family` and registers it; the engines interpret it.
+The moment map of a parameter is read off its law:
+:math:`m(\theta, n) = E[\hat\theta\mid\theta]`,
+:math:`v(\theta, n) = \mathrm{Var}[\hat\theta\mid\theta]`.
+
+Estimator bias of order :math:`n^{-\alpha}` (SPEC section 1) is applied here, once, for every
+family: positive parameters (``scale``, ``rate``) get the factor :math:`c(n) = 1 - \kappa
+n^{-\alpha}` on the whole law, location parameters get :math:`+\kappa n^{-\alpha}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sympy as sp
+
+from modelcollapse import symbols
+from modelcollapse.families.laws import Law
+
+__all__ = ["Parameter", "Estimator", "Family", "Bias", "MomentMap"]
+
+Kind = Literal["location", "scale", "rate", "probability", "covariance"]
+Domain = Literal["real", "positive", "unit_interval", "simplex", "spd"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter: name, symbol (``"sigma^2"`` prints as :math:`\\sigma^{2}`), domain,
+    default value and kind.
+
+    ``kind`` tells how bias enters (additively for ``location``, as a factor for ``scale`` and
+    ``rate``) and what collapse means (a scale that shrinks to 0, a probability that fixes).
+    """
+
+    name: str
+    symbol_name: str
+    domain: Domain
+    default: float | tuple[float, ...]
+    kind: Kind
+    description: str = ""
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        """The SymPy symbol, with the assumptions of its domain and the LaTeX name."""
+        assumptions = {"real": {"real": True}, "unit_interval": {"positive": True}}
+        return sp.Symbol(self.symbol_name, **assumptions.get(self.domain, {"positive": True}))
+
+    @property
+    def latex(self) -> str:
+        return sp.latex(self.symbol)
+
+    def check(self, value: float, family: str) -> float:
+        """Validate one numeric value against the domain (``ValueError`` naming it)."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"parameter {self.name} of {family} must be a number, got {value!r}")
+        value = float(value)
+        ok = {
+            "real": value == value and abs(value) != float("inf"),
+            "positive": 0 < value < float("inf"),
+            "unit_interval": 0 <= value <= 1,
+        }.get(self.domain, True)
+        if not ok:
+            allowed = {"real": "a finite real number", "positive": "a finite number > 0",
+                       "unit_interval": "a number in [0, 1]"}[self.domain]
+            raise ValueError(f"parameter {self.name} of {family} must be {allowed}, got {value}")
+        return value
+
+
+def _exact(value: float | sp.Expr) -> sp.Expr:
+    if isinstance(value, float):
+        return sp.Rational(repr(value))
+    return sp.sympify(value)  # safe: a number or a SymPy expression, never user text
+
+
+@dataclass(frozen=True)
+class Bias:
+    r"""Estimator bias of order :math:`n^{-\alpha}`: :math:`c(n) = 1 - \kappa n^{-\alpha}`.
+
+    ``kappa`` and ``alpha`` may be numbers or SymPy symbols (the default symbolic bias
+    :data:`Bias.symbolic`).
+
+    >>> Bias(1, 1).factor()
+    1 - 1/n
+    """
+
+    kappa: float | sp.Expr = 0
+    alpha: float | sp.Expr = 1
+
+    def __post_init__(self) -> None:
+        for name, value, low in (("kappa", self.kappa, "0"), ("alpha", self.alpha, "0")):
+            if isinstance(value, sp.Expr) and not value.is_number:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float | sp.Number):
+                raise TypeError(f"bias {name} must be a number, got {value!r}")
+            v = float(value)
+            if not (v == v and abs(v) != float("inf")) or v < 0 or (name == "alpha" and v == 0):
+                rel = ">= 0" if name == "kappa" else "> 0"
+                raise ValueError(f"bias {name} must be a finite number {rel} ({low}), got {value}")
+
+    @property
+    def active(self) -> bool:
+        return not (self.kappa == 0)
+
+    def amount(self) -> sp.Expr:
+        r""":math:`\kappa n^{-\alpha}` (floats become exact rationals, so 1.0 prints as 1)."""
+        return _exact(self.kappa) * symbols.n ** (-_exact(self.alpha))
+
+    def factor(self) -> sp.Expr:
+        r""":math:`c(n) = 1 - \kappa n^{-\alpha}`."""
+        return 1 - self.amount()
+
+
+Bias.symbolic = Bias(symbols.kappa, symbols.alpha)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class MomentMap:
+    r"""Moment map of one parameter: :math:`m(\theta, n)` and :math:`v(\theta, n)`.
+
+    When :math:`m = a(n)\theta + b(n)` and :math:`v = \alpha(n)\theta^2 + \beta(n)\theta +
+    \gamma(n)` (``gamma`` may be linear in other parameters), the first two moments of
+    :math:`\hat\theta_T` follow exact linear recursions: :attr:`closes` is then True and
+    :attr:`coefficients` holds ``a, b, alpha, beta, gamma``.
+    """
+
+    theta: sp.Symbol
+    mean: sp.Expr
+    variance: sp.Expr
+    law: Law | None = None
+    coefficients: Mapping[str, sp.Expr] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, theta: sp.Symbol, mean: sp.Expr, variance: sp.Expr,
+              law: Law | None = None) -> MomentMap:
+        coefficients: dict[str, sp.Expr] = {}
+        try:
+            pm, pv = sp.Poly(sp.expand(mean), theta), sp.Poly(sp.expand(variance), theta)
+        except sp.PolynomialError:  # not polynomial in theta: no exact closure
+            pm = pv = None
+        if pm is not None and pm.degree() <= 1 and pv.degree() <= 2:
+            a, b = ([sp.Integer(0)] * 2 + pm.all_coeffs())[-2:]
+            al, be, ga = ([sp.Integer(0)] * 3 + pv.all_coeffs())[-3:]
+            coefficients = {name: sp.factor(c) for name, c in
+                            zip(("a", "b", "alpha", "beta", "gamma"), (a, b, al, be, ga),
+                                strict=True)}
+        return cls(theta, sp.simplify(mean), sp.simplify(variance), law, coefficients)
+
+    @property
+    def closes(self) -> bool:
+        return bool(self.coefficients)
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """An estimator of a family: one exact step law per parameter, as data.
+
+    ``min_size`` is the smallest admissible :math:`n_t` (2 for a variance: ``n - 1`` degrees
+    of freedom; 3 for the exponential rate's second moment). ``pools_as_mean`` marks sample
+    means, whose accumulate-workflow estimate is the size-weighted mean of the generations.
+    """
+
+    name: str
+    description: str
+    laws: Mapping[str, Law]
+    min_size: int = 1
+    pools_as_mean: bool = False
+
+
+@dataclass(frozen=True)
+class Family:
+    """A model family: parameters, estimators and what collapse means for it.
+
+    ``absorbing`` names the degenerate absorbing state where one exists (``"fixation"`` for a
+    probability, ``"extinction"`` for a count rate); ``dimension`` is None for scalar families
+    and the size of the vector parameter otherwise.
+    """
+
+    name: str
+    title: str
+    parameters: tuple[Parameter, ...]
+    estimators: Mapping[str, Estimator]
+    default_estimator: str
+    collapse: str
+    absorbing: str | None = None
+    vector: bool = False
+    #: known parameters that enter the laws but are not re-estimated (sigma2 of gaussian-mean)
+    constants: tuple[Parameter, ...] = ()
+
+    def parameter(self, name: str) -> Parameter:
+        for p in (*self.parameters, *self.constants):
+            if p.name == name:
+                return p
+        allowed = ", ".join(p.name for p in (*self.parameters, *self.constants))
+        raise ValueError(f"unknown parameter {name!r} for {self.name}; allowed: {allowed}")
+
+    def estimator(self, name: str | None = None) -> Estimator:
+        name = self.default_estimator if name is None else name
+        if name not in self.estimators:
+            allowed = ", ".join(self.estimators)
+            raise ValueError(f"unknown estimator {name!r} for {self.name}; allowed: {allowed}")
+        return self.estimators[name]
+
+    def step_law(self, estimator: str | None = None, bias: Bias | None = None) -> dict[str, str]:
+        """The one-step law of each parameter, as text (what ``families`` prints)."""
+        est = self.estimator(estimator)
+        out = {}
+        for p in self.parameters:
+            law = est.laws[p.name]
+            text = str(law)
+            if bias is not None and bias.active:
+                text = (f"{text} + {sp.sstr(bias.amount())}" if p.kind == "location"
+                        else f"({sp.sstr(bias.factor())}) * {text}")
+            out[p.name] = text
+        return out
+
+    def moment_map(self, parameter: str | None = None, estimator: str | None = None,
+                   bias: Bias | None = None) -> MomentMap:
+        r"""The moment map of one parameter (the first by default), bias included.
+
+        Location: :math:`m + \kappa n^{-\alpha}`, same :math:`v`. Positive parameters:
+        :math:`c(n)\,m` and :math:`c(n)^2 v`.
+        """
+        p = self.parameters[0] if parameter is None else self.parameter(parameter)
+        law = self.estimator(estimator).laws[p.name]
+        mean, variance = law.mean(), law.variance()
+        if bias is not None and bias.active:
+            if p.kind == "location":
+                mean = mean + bias.amount()
+            elif p.kind in ("scale", "rate", "covariance"):
+                c = bias.factor()
+                mean, variance = c * mean, c**2 * variance
+            else:
+                raise ValueError(
+                    f"bias is defined for location, scale and rate parameters; "
+                    f"{p.name} of {self.name} is a {p.kind}"
+                )
+        return MomentMap.build(p.symbol, mean, variance, law)
+
+    def __repr__(self) -> str:
+        return f"Family({self.name!r}: {', '.join(p.name for p in self.parameters)})"

@@ -1,0 +1,475 @@
+r"""``derive``: every result of SPEC section 3 for one family, schedule and horizon.
+
+Symbolic first: the moments of :math:`\hat\theta_T` as SymPy sums and products over the
+indexed schedule :math:`n_t` (bias kept as the symbols :math:`\kappa, \alpha`); then numbers at
+the given :math:`T` from the numerically stable solvers. ``T = inf`` gives the limits, or None
+where a limit does not exist (it diverges) or cannot be computed exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from modelcollapse import symbols
+from modelcollapse.errors import NoClosedFormError
+from modelcollapse.families import Bias, Family, get_family
+from modelcollapse.families.laws import Wishart, _GammaType
+from modelcollapse.schedules import Schedule
+from modelcollapse.theory import absorption, criteria
+from modelcollapse.theory.latex import latex
+from modelcollapse.theory.moments import log_moments, parameter_moments, solve_order
+from modelcollapse.theory.recursion import MomentRecursion, solve_symbolic
+
+__all__ = ["Derivation", "derive", "parameter_values"]
+
+WORKFLOWS = ("replace", "accumulate")
+#: horizon used to evaluate limits (before extrapolating the remaining tail)
+LIMIT_HORIZON = 10**6
+
+
+def parameter_values(family: Family, params: Mapping[str, Any] | None = None, *,
+                     dim: int | None = None) -> dict[str, np.ndarray]:
+    """Validated parameter values as 1-D coordinate arrays, defaults filled in.
+
+    >>> from modelcollapse.families import get_family
+    >>> parameter_values(get_family("categorical"), {"p": (0.2, 0.8)})["p"].tolist()
+    [0.2, 0.8]
+    """
+    params = dict(params or {})
+    names = [p.name for p in (*family.parameters, *family.constants)]
+    for key in params:
+        if key not in names:
+            raise ValueError(f"unknown parameter {key!r} for {family.name}; "
+                             f"allowed: {', '.join(names)}")
+    d = _dimension(family, params, dim)
+    out = {}
+    for p in (*family.parameters, *family.constants):
+        raw = params.get(p.name, p.default)
+        vals = np.atleast_1d(np.asarray(raw, dtype=object))
+        if p.domain == "simplex":
+            arr = np.array([p.check(v, family.name) if 0 <= float(v) <= 1 else
+                            _bad_simplex(family, raw) for v in vals], dtype=float)
+            if len(arr) < 2 or abs(arr.sum() - 1) > 1e-9:
+                _bad_simplex(family, raw)
+        else:
+            domain_param = p if p.domain != "spd" else _positive(p)
+            arr = np.array([domain_param.check(v, family.name) for v in vals], dtype=float)
+            if family.vector:
+                if len(arr) == 1:
+                    arr = np.full(d, arr[0])
+                elif len(arr) != d:
+                    raise ValueError(f"parameter {p.name} of {family.name} needs 1 or {d} values "
+                                     f"(dim={d}), got {len(arr)}")
+            elif len(arr) != 1:
+                raise ValueError(f"parameter {p.name} of {family.name} takes one value, "
+                                 f"got {len(arr)}")
+        out[p.name] = arr
+    return out
+
+
+def _positive(p):
+    from dataclasses import replace
+
+    return replace(p, domain="positive")
+
+
+def _bad_simplex(family: Family, raw: Any):
+    raise ValueError(f"parameter p of {family.name} must be at least 2 probabilities in [0, 1] "
+                     f"summing to 1, got {raw!r}")
+
+
+def _dimension(family: Family, params: Mapping[str, Any], dim: int | None) -> int:
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int) or dim < 1):
+        raise ValueError(f"dim must be an integer >= 1, got {dim!r}")
+    if family.name == "categorical":
+        return len(np.atleast_1d(params.get("p", family.parameters[0].default)))
+    if family.vector:
+        return 2 if dim is None else dim
+    if dim not in (None, 1):
+        raise ValueError(f"dim applies to multivariate families (mvgaussian, categorical); "
+                         f"{family.name} is scalar, got dim={dim}")
+    return 1
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The result of :func:`derive`: symbolic expressions and their values.
+
+    Prints as a text table, renders as LaTeX in a notebook, converts with :meth:`to_dict`
+    (the JSON object of ``modelcollapse derive --json``).
+    """
+
+    family: str
+    estimator: str
+    workflow: str
+    schedule: Schedule
+    T: int | float
+    bias: Bias | None
+    values: dict[str, Any]
+    expressions: dict[str, sp.Expr | str]
+    notes: tuple[str, ...] = field(default=())
+
+    def latex(self) -> dict[str, str]:
+        """Each named expression as LaTeX (:func:`modelcollapse.theory.latex.latex`)."""
+        return {k: latex(v) for k, v in self.expressions.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"family": self.family, "estimator": self.estimator, "workflow": self.workflow,
+               "schedule": self.schedule.text, "n0": self.schedule.n0,
+               "T": None if math.isinf(self.T) else self.T,
+               "bias": None if self.bias is None or not self.bias.active else
+               {"kappa": float(self.bias.kappa), "alpha": float(self.bias.alpha)}}
+        out.update(_jsonable(self.values))
+        out["latex"] = self.latex()
+        out["notes"] = list(self.notes)
+        return out
+
+    def __str__(self) -> str:
+        horizon = "T = inf (limits)" if math.isinf(self.T) else f"T = {self.T}"
+        lines = [f"{self.family} ({self.estimator}, {self.workflow}), schedule "
+                 f"{self.schedule.text} with n0 = {self.schedule.n0}, {horizon}"]
+        for key, val in self.values.items():
+            lines.append(f"  {key:<26} {_fmt(val)}")
+        lines.append("  expressions:")
+        for key, expr in self.expressions.items():
+            lines.append(f"    {key:<24} {expr if isinstance(expr, str) else sp.sstr(expr)}")
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        rows = " \\\\\n".join(rf"\text{{{k.replace('_', ' ')}}} &= {v}"
+                              for k, v in self.latex().items())
+        return f"$\\begin{{aligned}}\n{rows}\n\\end{{aligned}}$"
+
+
+def _fmt(val: Any) -> str:
+    if isinstance(val, dict):
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in val.items())
+    if isinstance(val, float):
+        return f"{val:.10g}"
+    if isinstance(val, list):
+        return "[" + ", ".join(_fmt(v) for v in val) + "]"
+    return str(val)
+
+
+def _jsonable(val: Any) -> Any:
+    if isinstance(val, dict):
+        return {k: _jsonable(v) for k, v in val.items()}
+    if isinstance(val, list | tuple | np.ndarray):
+        return [_jsonable(v) for v in val]
+    if isinstance(val, np.bool_ | bool) or val is None:
+        return None if val is None else bool(val)
+    if isinstance(val, int | np.integer):
+        return int(val)
+    val = float(val)
+    return val if math.isfinite(val) else None
+
+
+def derive(
+    family: str | Family,
+    *,
+    schedule: Schedule | str | None = None,
+    T: int | float = 100,
+    estimator: str | None = None,
+    workflow: str = "replace",
+    params: Mapping[str, Any] | None = None,
+    bias: Bias | None = None,
+    dim: int | None = None,
+) -> Derivation:
+    r"""Symbolic and numeric results for ``family`` under ``schedule`` up to generation ``T``.
+
+    Values (the ``derive`` JSON keys): ``mean_T`` and ``variance_T`` of :math:`\hat\theta_T`
+    (a dict per parameter for multi-parameter families, lists per coordinate for vectors),
+    ``log_mean_T`` and ``log_variance_T`` of :math:`\log(\hat\theta_T/\theta^*)` for a
+    positive scale or rate (of :math:`\log\det(\hat\Sigma_T\Sigma^{-1})` for a covariance;
+    None otherwise), ``collapse_probability_T`` (Bernoulli fixation, Poisson extinction),
+    ``collapses`` and ``required_growth_exponent`` (:math:`p^* = \max(1, 1/\alpha)`).
+
+    Examples
+    --------
+    >>> d = derive("gaussian-variance", schedule=Schedule("n0*t", n0=10), T=1000)
+    >>> round(d.values["log_mean_T"], 4), d.values["collapses"]
+    (-0.8879, True)
+    >>> d.expressions["mean_T"]
+    sigma^2
+    """
+    fam = get_family(family)
+    est = fam.estimator(estimator)
+    if workflow not in WORKFLOWS:
+        raise ValueError(f"workflow must be one of {', '.join(WORKFLOWS)}, got {workflow!r}")
+    schedule = _as_schedule(schedule)
+    if bias is not None and not isinstance(bias, Bias):
+        raise TypeError(f"bias must be a Bias, got {type(bias).__name__}")
+    bias = bias if bias is not None and bias.active else None
+    if workflow == "accumulate" and bias is not None:
+        raise NoClosedFormError(fam.name, "accumulate workflow", "bias is not supported there")
+    values = parameter_values(fam, params, dim=dim)
+    d = _dimension(fam, params or {}, dim)
+    infinite = _check_horizon(T)
+    minimum = max(est.min_size, d + 1 if fam.name == "mvgaussian" else 1)
+
+    expressions = dict(_symbolic(fam.name, est.name, workflow, bias is not None,
+                                 sp.oo if infinite else symbols.T, d))
+    expressions["schedule"] = sp.Eq(symbols.n_t[symbols.t], sp.ceiling(schedule.expression)
+                                    if schedule.expression is not None else symbols.n_t[symbols.t],
+                                    evaluate=False)
+    if infinite and schedule.expression is not None:
+        expressions["inverse_sum_limit"] = schedule.inverse_sum_symbolic()
+
+    def at(sizes: np.ndarray) -> dict[str, Any]:
+        return _numbers(fam, est.name, bias, workflow, values, sizes, d)
+
+    notes: list[str] = []
+    if infinite:
+        numbers = _limits(fam, est.name, bias, workflow, values, schedule, minimum, d, at, notes)
+    else:
+        numbers = at(schedule.sizes(int(T), minimum=minimum, family=fam.name))
+    numbers["collapses"] = criteria.collapses(schedule, _effective_bias(fam, est.name, bias))
+    numbers["required_growth_exponent"] = float(criteria.required_growth_exponent(bias))
+    if numbers["collapses"] is None:
+        notes.append("the schedule's growth could not be classified: collapse undecided")
+    return Derivation(fam.name, est.name, workflow, schedule, T, bias, numbers, expressions,
+                      tuple(notes))
+
+
+def _effective_bias(fam: Family, estimator: str, bias: Bias | None) -> Bias | None:
+    return bias  # the MLE biases (order 1/n) share the unbiased threshold; SPEC section 3
+
+
+def _as_schedule(schedule: Schedule | str | None) -> Schedule:
+    if schedule is None:
+        return Schedule("n0")
+    if isinstance(schedule, str):
+        return Schedule(schedule)
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule must be a Schedule or an expression, got {schedule!r}")
+    return schedule
+
+
+def _check_horizon(T: int | float) -> bool:
+    if isinstance(T, float) and math.isinf(T) and T > 0:
+        return True
+    if isinstance(T, bool) or not isinstance(T, int | np.integer) or T < 0:
+        raise ValueError(f"T must be an integer >= 0 or inf, got {T!r}")
+    return False
+
+
+def _numbers(fam: Family, estimator: str, bias: Bias | None, workflow: str,
+             values: Mapping[str, np.ndarray], sizes: np.ndarray, dim: int) -> dict[str, Any]:
+    moments = parameter_moments(fam, values, sizes, estimator=estimator, bias=bias,
+                                workflow=workflow)
+    names = [p.name for p in fam.parameters]
+
+    def pick(get):
+        per = {name: get(moments[name]) for name in names}
+        per = {k: (v.tolist() if fam.vector else float(v[0])) for k, v in per.items()}
+        return per[names[0]] if len(names) == 1 else per
+
+    out: dict[str, Any] = {
+        "mean_T": pick(lambda m: m.means[:, -1]),
+        "variance_T": pick(lambda m: m.variance),
+    }
+    logs = None if workflow == "accumulate" else log_moments(
+        fam, sizes, estimator=estimator, bias=bias, dim=dim)
+    out["log_mean_T"], out["log_variance_T"] = logs if logs is not None else (None, None)
+    out["collapse_probability_T"] = _absorption(fam, workflow, values, sizes, bias)
+    return out
+
+
+def _absorption(fam: Family, workflow: str, values, sizes, bias) -> float | None:
+    if workflow != "replace" or bias is not None:
+        return None
+    if fam.absorbing == "extinction":
+        return absorption.poisson_extinction_probability(float(values["lam"][0]), sizes)
+    if fam.absorbing == "fixation" and not fam.vector:
+        try:
+            return absorption.bernoulli_fixation_probability(float(values["p"][0]), sizes)
+        except ValueError:  # the exact chain is too large for these sizes
+            return None
+    return None
+
+
+def _limits(fam, estimator, bias, workflow, values, schedule, minimum, dim, at, notes):
+    """Values at T = inf: extrapolated where every driving series converges, else the
+    limits that exist despite collapse (a martingale mean, a mean or variance that dies out)."""
+    if schedule.expression is None:
+        raise ValueError("T = inf needs a schedule given by an expression, not a list of sizes")
+    decision = criteria.collapses(schedule, bias)
+    horizon = _largest_horizon(schedule, minimum, fam.name)
+    if decision is False:
+        exponent = min(float(a) for a in criteria.driver_exponents(bias))
+        big = at(schedule.sizes(horizon, minimum=minimum, family=fam.name))
+        half = at(schedule.sizes(horizon // 2, minimum=minimum, family=fam.name))
+        x_big = _partial_power_sum(schedule, horizon, exponent)
+        x_half = _partial_power_sum(schedule, horizon // 2, exponent)
+        tail = _tail_power_sum(schedule, horizon, exponent)
+        step = tail / (x_big - x_half) if x_big > x_half else 0.0
+        if fam.absorbing == "fixation":
+            notes.append("the fixation probability at T = inf has no exact evaluation here")
+            big["collapse_probability_T"] = half["collapse_probability_T"] = None
+        return _extrapolate(big, half, step)
+    sizes = schedule.sizes(horizon, minimum=minimum, family=fam.name)
+    rec_values = at(sizes)
+    out: dict[str, Any] = {"log_mean_T": None, "log_variance_T": None}
+    out["mean_T"] = _limit_or_none(rec_values["mean_T"], fam, estimator, bias, "mean")
+    out["variance_T"] = _limit_or_none(rec_values["variance_T"], fam, estimator, bias, "variance",
+                                       values)
+    out["collapse_probability_T"] = 1.0 if (fam.absorbing and not fam.vector and decision
+                                            and workflow == "replace" and bias is None) else None
+    if decision is None:
+        notes.append("undecided growth: no limits reported")
+        out["mean_T"] = out["variance_T"] = out["collapse_probability_T"] = None
+    return out
+
+
+def _extrapolate(big: Any, half: Any, step: float) -> Any:
+    if isinstance(big, dict):
+        return {k: _extrapolate(big[k], half[k], step) for k in big}
+    if isinstance(big, list):
+        return [_extrapolate(b, h, step) for b, h in zip(big, half, strict=True)]
+    if big is None or half is None or isinstance(big, bool):
+        return big
+    return float(big + (big - half) * step)
+
+
+def _limit_or_none(val, fam, estimator, bias, what, values=None):
+    """Limits that exist although the walk collapses: a martingale's mean stays, a mean or a
+    probability's variance settles where the products go to 0."""
+    per_param = val if isinstance(val, dict) else {fam.parameters[0].name: val}
+    out = {}
+    for name, v in per_param.items():
+        mm = fam.moment_map(name, estimator, bias)
+        rec = MomentRecursion.from_moment_map(mm, family=fam.name)
+        limit = None
+        if what == "mean":
+            if rec.am1 == 0 and rec.b == 0:
+                limit = v
+            elif rec.b == 0 and _sign_at_infinity(rec.am1) < 0:
+                limit = [0.0] * len(v) if isinstance(v, list) else 0.0
+        elif rec.am1 == 0 and rec.b == 0 and _sign_at_infinity(rec.fm1) < 0:
+            k = sp.simplify((rec.alpha * rec.theta**2 + rec.beta * rec.theta + rec.gamma) / rec.fm1)
+            if not k.has(symbols.n):
+                theta = np.atleast_1d(values[name])
+                lim = [float(-k.subs(rec.theta, x)) for x in theta]
+                limit = lim if isinstance(v, list) else lim[0]
+        out[name] = limit
+    return out if isinstance(val, dict) else out[fam.parameters[0].name]
+
+
+def _sign_at_infinity(expr: sp.Expr) -> int:
+    lead = sp.limit(expr * symbols.n**10, symbols.n, sp.oo)
+    return int(sp.sign(lead)) if lead.is_extended_real else 0
+
+
+def _largest_horizon(schedule: Schedule, minimum: int, family: str) -> int:
+    """The largest T <= LIMIT_HORIZON whose sizes stay in the exact integer range."""
+    try:
+        schedule.sizes(LIMIT_HORIZON, minimum=minimum, family=family)
+        return LIMIT_HORIZON
+    except ValueError:
+        lo, hi = 2, LIMIT_HORIZON
+    schedule.sizes(lo, minimum=minimum, family=family)  # a real error surfaces here
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            schedule.sizes(mid, minimum=minimum, family=family)
+            lo = mid
+        except ValueError:
+            hi = mid
+    return lo
+
+
+def _partial_power_sum(schedule: Schedule, T: int, a: float) -> float:
+    sizes = schedule.sizes(T).astype(float)
+    return float(np.sum(sizes[1:] ** -a))
+
+
+def _tail_power_sum(schedule: Schedule, T: int, a: float) -> float:
+    r""":math:`\sum_{t > T} E(t)^{-a}` on the unrounded expression (rounding changes each
+    term by a relative :math:`O(1/n_t)`)."""
+    expr = schedule.expression.subs({symbols.n0: schedule.n0, **(
+        {symbols.s: schedule.s} if schedule.s is not None else {})})
+    fn = sp.lambdify(symbols.t, expr, modules="mpmath")
+    with mpmath.workdps(30):
+        return float(mpmath.nsum(lambda x: fn(x) ** (-a), [T + 1, mpmath.inf]))
+
+
+@lru_cache(maxsize=256)
+def _symbolic(family: str, estimator: str, workflow: str, biased: bool, horizon: sp.Expr,
+              dim: int) -> tuple[tuple[str, sp.Expr], ...]:
+    """Named SymPy results (cached: the symbolic work does not depend on numbers)."""
+    fam = get_family(family)
+    est = fam.estimator(estimator)
+    bias = Bias.symbolic if biased else None
+    t = symbols.t
+    out: dict[str, sp.Expr] = {}
+    multi = len(fam.parameters) > 1
+    means: dict[sp.Symbol, sp.Expr] = {}
+    for name in solve_order(fam, estimator):
+        p = fam.parameter(name)
+        suffix = f"_{name}" if multi else ""
+        rec = MomentRecursion.from_moment_map(fam.moment_map(name, estimator, bias),
+                                              family=fam.name)
+        if workflow == "accumulate":
+            mean_T, var_T = p.symbol, _accumulate_variance(rec, horizon)
+        else:
+            mean_T, var_T = solve_symbolic(rec, p.symbol, given=means, horizon=horizon)
+            if rec.b == 0:
+                means[p.symbol] = p.symbol * sp.Product(
+                    rec.a.subs(symbols.n, symbols.n_t[symbols.u]), (symbols.u, 0, t - 1)
+                ) if rec.a != 1 else p.symbol
+        out[f"mean_T{suffix}"] = mean_T
+        out[f"variance_T{suffix}"] = var_T
+        out[f"step_law{suffix}"] = est.laws[name].latex()
+    log_terms = _log_terms(fam, est, bias, dim)
+    if log_terms is not None and workflow == "replace":
+        drift, spread = log_terms
+        out["log_mean_T"] = sp.Sum(drift.subs(symbols.n, symbols.n_t[t]), (t, 0, horizon))
+        out["log_variance_T"] = sp.Sum(spread.subs(symbols.n, symbols.n_t[t]), (t, 0, horizon))
+    out["inverse_sum_T"] = sp.Sum(1 / symbols.n_t[t], (t, 1, horizon))
+    out["collapse_condition"] = criteria.collapse_condition(bias)
+    out["required_growth_exponent"] = sp.sympify(criteria.required_growth_exponent(bias)) \
+        if bias is not None else sp.Integer(1)
+    return tuple(out.items())
+
+
+def _accumulate_variance(rec: MomentRecursion, horizon: sp.Expr) -> sp.Expr:
+    r""":math:`\sum_t \omega_t^2 w_t \prod_{u>t}(1 + \omega_u^2\alpha_u)`,
+    :math:`\omega_t = n_t/N_t` (a sample mean: :math:`a = 1, b = 0`)."""
+    t, u = symbols.t, symbols.u
+    r = sp.Symbol("r", integer=True, nonnegative=True)
+
+    def omega(i):
+        return symbols.n_t[i] / sp.Sum(symbols.n_t[r], (r, 0, i))
+
+    w = (rec.alpha * rec.theta**2 + rec.beta * rec.theta + rec.gamma).subs(
+        symbols.n, symbols.n_t[t])
+    if rec.alpha == 0:
+        return sp.Sum(omega(t) ** 2 * w, (t, 0, horizon))
+    grow = sp.Product(1 + omega(u) ** 2 * rec.alpha.subs(symbols.n, symbols.n_t[u]),
+                      (u, t + 1, horizon))
+    return sp.Sum(omega(t) ** 2 * w * grow, (t, 0, horizon))
+
+
+def _log_terms(fam: Family, est, bias: Bias | None, dim: int):
+    for p in fam.parameters:
+        law = est.laws[p.name]
+        if isinstance(law, Wishart):
+            drift, spread = law.log_det_mean(dim), law.log_det_variance(dim)
+        elif isinstance(law, _GammaType):
+            drift, spread = law.log_mean(p.symbol), law.log_variance(p.symbol)
+        else:
+            continue
+        count = dim if isinstance(law, Wishart) else 1
+        if bias is not None:
+            drift = drift + count * sp.log(bias.factor())
+        return drift, spread
+    return None

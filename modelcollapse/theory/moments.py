@@ -1,0 +1,165 @@
+r"""Numeric moments of a family's walk at a given schedule of sizes.
+
+Each parameter coordinate is a scalar chain solved by :mod:`modelcollapse.theory.recursion`;
+a parameter whose step variance depends on another (the Gaussian mean on :math:`\sigma^2`) is
+solved after it, with that parameter's mean trajectory. Vector families are solved coordinate by
+coordinate: a categorical cell is a Bernoulli chain, a covariance diagonal entry a
+Gaussian-variance chain.
+
+Laws that multiply the previous value by an independent factor (``multiplicative``) also give
+exact log-moments, since :math:`\log(\hat\theta_T/\theta^*) = \sum_{t=0}^{T}\log R_t` with
+independent :math:`R_t`:
+
+.. math::
+
+    E\log\frac{\hat\theta_T}{\theta^*} = \sum_{t=0}^{T}\Big[\log c(n_t) + \log C(n_t)
+    \pm D(x(n_t))\Big], \qquad
+    \mathrm{Var}\log\hat\theta_T = \sum_{t=0}^{T}\psi'(x(n_t)),
+
+with :math:`D(x) = \psi(x) - \log x`, :math:`c` the bias factor and :math:`C, x` read from
+the law (for :math:`S^2`: :math:`C = 1`, :math:`x = (n-1)/2`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from scipy import special
+
+from modelcollapse import symbols
+from modelcollapse.errors import NoClosedFormError
+from modelcollapse.families.base import Bias, Family
+from modelcollapse.families.laws import (
+    ScaledChiSquare,
+    Wishart,
+    _GammaType,
+    digamma_minus_log,
+)
+from modelcollapse.theory.recursion import MomentRecursion, pooling_weights, solve_numeric
+
+__all__ = ["ParameterMoments", "parameter_moments", "log_moments", "solve_order"]
+
+
+@dataclass(frozen=True)
+class ParameterMoments:
+    """Mean trajectories (``coordinates x generations``) and final variances of a parameter."""
+
+    name: str
+    means: np.ndarray
+    variance: np.ndarray
+
+
+def _lambdify_n(expr: sp.Expr):
+    fn = sp.lambdify(symbols.n, expr, modules=["numpy", {"polygamma": special.polygamma}])
+    return lambda x: np.broadcast_to(np.asarray(fn(x), dtype=float), np.shape(x))
+
+
+def solve_order(family: Family, estimator: str | None) -> list[str]:
+    """Parameters in an order where each one's coupled parameters come first."""
+    est = family.estimator(estimator)
+    consts = {c.symbol for c in family.constants}
+    by_symbol = {p.symbol: p.name for p in family.parameters}
+    order: list[str] = []
+    pending = [p.name for p in family.parameters]
+    while pending:
+        for name in pending:
+            own = {symbols.n, family.parameter(name).symbol}
+            deps = est.laws[name].variance().free_symbols - own
+            if all(d in consts or by_symbol.get(d) in order for d in deps):
+                order.append(name)
+                pending.remove(name)
+                break
+        else:
+            raise NoClosedFormError(family.name, "moments", "circular coupling of parameters")
+    return order
+
+
+def parameter_moments(
+    family: Family,
+    values: Mapping[str, np.ndarray],
+    sizes: np.ndarray,
+    *,
+    estimator: str | None = None,
+    bias: Bias | None = None,
+    workflow: str = "replace",
+) -> dict[str, ParameterMoments]:
+    """Solve every parameter of ``family`` at ``sizes`` (:math:`n_0..n_T`).
+
+    ``values`` maps each parameter and constant name to a 1-D array of coordinates.
+    """
+    est = family.estimator(estimator)
+    weights = None
+    if workflow == "accumulate":
+        if not est.pools_as_mean:
+            raise NoClosedFormError(family.name, "moments", "the accumulate workflow closes only "
+                                    "for sample means (gaussian-mean, bernoulli, poisson, "
+                                    "categorical)")
+        weights = pooling_weights(sizes)
+    out: dict[str, ParameterMoments] = {}
+    symbol_of = {p.symbol: p.name for p in (*family.parameters, *family.constants)}
+    for name in solve_order(family, estimator):
+        rec = MomentRecursion.from_moment_map(
+            family.moment_map(name, estimator, bias), family=family.name)
+        coords = np.atleast_1d(values[name])
+        means, variances = [], []
+        for i, theta in enumerate(coords):
+            given = {}
+            for sym in rec.others:
+                other = symbol_of[sym]
+                if other in out:  # the coupled parameter's mean at generation t - 1
+                    prev = out[other].means[i]
+                    given[sym] = np.concatenate([[np.atleast_1d(values[other])[i]], prev[:-1]])
+                else:
+                    given[sym] = np.full(len(sizes), np.atleast_1d(values[other])[i], float)
+            m, v = solve_numeric(rec, sizes, float(theta), given=given, weights=weights)
+            means.append(m)
+            variances.append(v)
+        out[name] = ParameterMoments(name, np.array(means), np.array(variances))
+    return out
+
+
+def log_moments(
+    family: Family,
+    sizes: np.ndarray,
+    *,
+    estimator: str | None = None,
+    bias: Bias | None = None,
+    dim: int = 1,
+) -> tuple[float, float] | None:
+    r""":math:`(E, \mathrm{Var})` of :math:`\log(\hat\theta_T/\theta^*)` for the family's
+    positive multiplicative parameter (of :math:`\log\det(\hat\Sigma_T\Sigma^{-1})` for a
+    covariance), or None where the family has none (a location, a probability that can hit 0).
+    """
+    est = family.estimator(estimator)
+    nn = np.asarray(sizes, dtype=float)
+    drift = np.zeros_like(nn)
+    spread = np.zeros_like(nn)
+    for p in family.parameters:
+        law = est.laws[p.name]
+        if isinstance(law, Wishart):
+            for i in range(1, dim + 1):
+                # log det W is a sum of independent log chi^2_{df-i+1} (Bartlett)
+                marginal = ScaledChiSquare(law.df - i + 1, law.scale * p.symbol)
+                d, s = _gamma_log_terms(marginal, p.symbol, nn)
+                drift += d
+                spread += s
+            count = dim
+        elif isinstance(law, _GammaType):
+            drift, spread = _gamma_log_terms(law, p.symbol, nn)
+            count = 1
+        else:
+            continue
+        if bias is not None and bias.active:
+            drift = drift + count * np.log1p(_lambdify_n(-bias.amount())(nn))
+        return float(np.sum(drift)), float(np.sum(spread))
+    return None
+
+
+def _gamma_log_terms(law: _GammaType, theta: sp.Symbol, nn: np.ndarray):
+    center, x, sign = law.log_parts(theta)
+    log_center = np.log1p(_lambdify_n(sp.factor(sp.simplify(center - 1)))(nn))
+    xs = _lambdify_n(x)(nn)
+    return log_center + sign * digamma_minus_log(xs), special.polygamma(1, xs)

@@ -1,0 +1,239 @@
+r"""Exact first- and second-moment recursions of a closing moment map, solved.
+
+With :math:`m(\theta, n) = a(n)\theta + b(n)` and :math:`v(\theta, n) = \alpha(n)\theta^2 +
+\beta(n)\theta + \gamma(n)`, the law of total variance gives, for generations
+:math:`t = 0, \dots, T` (generation 0 is the fit on real data, :math:`\hat\theta_{-1} =
+\theta^*`):
+
+.. math::
+
+    M_t = a_t M_{t-1} + b_t, \qquad
+    V_t = f_t V_{t-1} + w_t, \qquad f_t = a_t^2 + \alpha_t, \quad
+    w_t = \alpha_t M_{t-1}^2 + \beta_t M_{t-1} + \gamma_t,
+
+solved as :math:`M_T = \theta^*\prod_{t=0}^{T} a_t + \sum_{t=0}^{T} b_t \prod_{u=t+1}^{T} a_u`
+and :math:`V_T = \sum_{t=0}^{T} w_t \prod_{u=t+1}^{T} f_u`.
+
+Numerically every product is a sum of :math:`\log(1 + x)` with :math:`x = a_t - 1` or
+:math:`f_t - 1` simplified symbolically first (so :math:`1 - 1/n^2` at :math:`n = 10^{12}` keeps
+its digits), and :math:`V_T` is a sum of non-negative terms with suffix sums of logs: no
+cancellation and no overflow of intermediate products, for :math:`T` up to :math:`10^6`.
+
+The accumulate workflow of a sample mean pools generation :math:`t` with weight
+:math:`\omega_t = n_t/N_t`, :math:`N_t = n_0 + \dots + n_t`: the same recursion with
+:math:`a \to 1 + \omega(a - 1)`, :math:`b \to \omega b`, :math:`v \to \omega^2 v`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from modelcollapse import symbols
+from modelcollapse.families.base import MomentMap
+
+__all__ = ["MomentRecursion", "solve_numeric", "solve_symbolic", "pooling_weights"]
+
+_N = symbols.n
+
+
+def pooling_weights(sizes: np.ndarray) -> np.ndarray:
+    r"""Accumulate-workflow weights :math:`\omega_t = n_t / N_t` (so :math:`\omega_0 = 1`).
+
+    >>> pooling_weights(np.array([10, 10, 20])).tolist()
+    [1.0, 0.5, 0.5]
+    """
+    sizes = np.asarray(sizes, dtype=float)
+    return sizes / np.cumsum(sizes)
+
+
+@dataclass(frozen=True)
+class MomentRecursion:
+    """The closing coefficients of a moment map, checked and ready for both solvers.
+
+    ``others`` are the symbols (other parameters) that ``gamma`` may depend on linearly;
+    their mean trajectories are supplied when solving.
+    """
+
+    theta: sp.Symbol
+    a: sp.Expr
+    b: sp.Expr
+    alpha: sp.Expr
+    beta: sp.Expr
+    gamma: sp.Expr
+    am1: sp.Expr  # a - 1, simplified
+    fm1: sp.Expr  # a^2 + alpha - 1, simplified
+    others: tuple[sp.Symbol, ...]
+
+    @classmethod
+    def from_moment_map(cls, mm: MomentMap, *, family: str = "this family") -> MomentRecursion:
+        from modelcollapse.errors import NoClosedFormError
+
+        if not mm.closes:
+            raise NoClosedFormError(family, "moments", "the mean is not affine or the variance "
+                                    "not quadratic in the parameter")
+        c = mm.coefficients
+        bad = [k for k in ("a", "b", "alpha", "beta") if c[k].free_symbols - {_N}]
+        others = tuple(sorted(c["gamma"].free_symbols - {_N}, key=str))
+        if bad or any(sp.Poly(c["gamma"], s).degree() > 1 for s in others):
+            raise NoClosedFormError(family, "moments", f"coefficients {bad or ['gamma']} "
+                                    "couple this parameter non-linearly to others")
+        am1 = sp.factor(sp.simplify(c["a"] - 1))
+        fm1 = sp.factor(sp.simplify(c["a"] ** 2 + c["alpha"] - 1))
+        return cls(mm.theta, c["a"], c["b"], c["alpha"], c["beta"], c["gamma"], am1, fm1, others)
+
+    def numeric(self, name: str, sizes: np.ndarray, given: Mapping[sp.Symbol, np.ndarray]):
+        expr = getattr(self, name)
+        args = [_N, *self.others]
+        fn = sp.lambdify(args, expr, modules="numpy")
+        vals = [np.asarray(sizes, dtype=float)] + [np.asarray(given[s], float) for s in self.others]
+        out = fn(*vals)
+        return np.broadcast_to(np.asarray(out, dtype=float), np.shape(sizes)).copy()
+
+
+def _suffix_log_sums(log_f: np.ndarray) -> np.ndarray:
+    """R_t = sum_{u > t} log_f[u] for every t (R_T = 0), without subtracting prefix sums."""
+    rev = np.cumsum(log_f[::-1])[::-1]
+    return np.concatenate([rev[1:], [0.0]])
+
+
+def solve_numeric(
+    rec: MomentRecursion,
+    sizes: np.ndarray,
+    theta: float,
+    *,
+    given: Mapping[sp.Symbol, np.ndarray] | None = None,
+    weights: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
+    r"""Means :math:`M_0, \dots, M_T` and the variance :math:`V_T`, numerically.
+
+    Parameters
+    ----------
+    rec : MomentRecursion
+        The coefficients.
+    sizes : array of int
+        :math:`n_0, \dots, n_T`.
+    theta : float
+        The true value :math:`\theta^*`.
+    given : mapping, optional
+        For each symbol in ``rec.others``: its mean at generation :math:`t-1`, for
+        :math:`t = 0..T` (the true value at :math:`t = 0`).
+    weights : array, optional
+        Accumulate-workflow weights :math:`\omega_t` (:func:`pooling_weights`).
+
+    Examples
+    --------
+    >>> from modelcollapse.families import get_family
+    >>> rec = MomentRecursion.from_moment_map(get_family("bernoulli").moment_map())
+    >>> means, var = solve_numeric(rec, np.array([10, 10]), 0.5)
+    >>> float(var)  # p(1-p)(1 - (1 - 1/10)^2)
+    0.0475
+    """
+    given = dict(given or {})
+    sizes = np.asarray(sizes)
+    am1 = rec.numeric("am1", sizes, given)
+    b = rec.numeric("b", sizes, given)
+    if weights is None:
+        fm1 = rec.numeric("fm1", sizes, given)
+        scale = 1.0
+    else:
+        alpha = rec.numeric("alpha", sizes, given)
+        fm1 = weights * (2 * am1 + weights * (am1**2 + alpha))
+        am1, b, scale = weights * am1, weights * b, weights**2
+    if np.any(am1 <= -1):
+        t = int(np.argmax(am1 <= -1))
+        raise ValueError(
+            f"the mean factor a(n) = 1 + ({am1[t]:.4g}) must be positive; it is not at t={t}, "
+            f"n_t={sizes[t]} (bias too large for this sample size)"
+        )
+    with np.errstate(divide="ignore"):
+        log_a = np.log1p(am1)
+        log_f = np.log1p(fm1)
+    cum_log_a = np.cumsum(log_a)
+    if np.all(b == 0):
+        means = theta * np.exp(cum_log_a)
+    else:
+        means = np.exp(cum_log_a) * (theta + np.cumsum(b * np.exp(-cum_log_a)))
+    prev = np.concatenate([[theta], means[:-1]])
+    w = scale * (
+        rec.numeric("alpha", sizes, given) * prev**2
+        + rec.numeric("beta", sizes, given) * prev
+        + rec.numeric("gamma", sizes, given)
+    )
+    w = np.maximum(w, 0.0)  # a variance: rounding may leave -1e-17 where it is exactly 0
+    with np.errstate(over="ignore"):
+        variance = float(np.sum(w * np.exp(_suffix_log_sums(log_f))))
+    return means, variance
+
+
+def _at(expr: sp.Expr, index: sp.Expr) -> sp.Expr:
+    return expr.subs(_N, symbols.n_t[index])
+
+
+def _product(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    if expr == 1:
+        return sp.Integer(1)
+    return sp.Product(_at(expr, var), (var, lo, hi))
+
+
+def solve_symbolic(
+    rec: MomentRecursion,
+    theta: sp.Expr,
+    *,
+    given: Mapping[sp.Symbol, sp.Expr] | None = None,
+    horizon: sp.Expr = symbols.T,
+) -> tuple[sp.Expr, sp.Expr]:
+    r""":math:`E\hat\theta_T` and :math:`\mathrm{Var}\,\hat\theta_T` as SymPy expressions in the
+    indexed schedule :math:`n_t`, in the simplest of these exact forms:
+
+    * :math:`f \equiv 1`: :math:`V_T = \sum_t w_t`;
+    * no additive terms (:math:`b = \beta = \gamma = 0`):
+      :math:`V_T = \theta^2(\prod_t f_t - \prod_t a_t^2)`;
+    * :math:`a \equiv 1,\ b \equiv 0` and :math:`w_t = K (f_t - 1)`:
+      :math:`V_T = K(\prod_t f_t - 1)` (telescoping);
+    * otherwise the sum of products.
+
+    ``given`` maps each other parameter to its mean at generation :math:`t - 1` as an
+    expression in :data:`modelcollapse.symbols.t`.
+
+    Examples
+    --------
+    >>> from modelcollapse.families import get_family
+    >>> rec = MomentRecursion.from_moment_map(get_family("gaussian-variance").moment_map())
+    >>> m, v = solve_symbolic(rec, rec.theta)
+    >>> m
+    sigma^2
+    >>> v
+    sigma^2**2*(Product((n[t] + 1)/(n[t] - 1), (t, 0, T)) - 1)
+    """
+    t, u = symbols.t, symbols.u
+    given = dict(given or {})
+    prod_a = _product(rec.a, 0, horizon, t)
+    if rec.b == 0:
+        mean_T = theta * prod_a
+        mean_prev = theta * _product(rec.a, 0, t - 1, u)
+    elif rec.a == 1:
+        mean_T = theta + sp.Sum(_at(rec.b, t), (t, 0, horizon))
+        mean_prev = theta + sp.Sum(_at(rec.b, u), (u, 0, t - 1))
+    else:
+        r = sp.Symbol("r", integer=True, nonnegative=True)
+        mean_T = theta * prod_a + sp.Sum(_at(rec.b, t) * _product(rec.a, t + 1, horizon, u),
+                                         (t, 0, horizon))
+        mean_prev = theta * _product(rec.a, 0, t - 1, u) + sp.Sum(
+            _at(rec.b, r) * _product(rec.a, r + 1, t - 1, u), (r, 0, t - 1))
+    f = sp.factor(rec.fm1 + 1)
+    if rec.b == 0 and rec.beta == 0 and rec.gamma == 0:
+        var_T = theta**2 * (_product(f, 0, horizon, t) - _product(rec.a**2, 0, horizon, t))
+        return mean_T, sp.factor_terms(var_T)
+    gamma = rec.gamma.subs({s: given.get(s, s) for s in rec.others})
+    w = sp.expand(rec.alpha * mean_prev**2 + rec.beta * mean_prev + gamma)
+    if rec.fm1 == 0:
+        return mean_T, sp.Sum(_at(w, t), (t, 0, horizon))
+    if rec.a == 1 and rec.b == 0:
+        k = sp.simplify(w / rec.fm1)
+        if not k.has(_N) and not k.has(t):
+            return mean_T, sp.factor(k) * (_product(f, 0, horizon, t) - 1)
+    return mean_T, sp.Sum(_at(w, t) * _product(f, t + 1, horizon, u), (t, 0, horizon))
