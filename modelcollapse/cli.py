@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -169,12 +170,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         out = COMMANDS[args.command](args)
+        if args.json:
+            print(json.dumps(out, allow_nan=False, default=_json_default))
     except (UsageError, ValueError, TypeError, OverflowError) as exc:
         message = " ".join(str(exc).split())
         print(f"error: {message}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(out, allow_nan=False, default=_json_default))
+    except BrokenPipeError:  # output piped into `head`: not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
     return 0
 
 

@@ -400,6 +400,11 @@ class Schedule:
             raise ValueError(
                 f"{self._context()} uses s but no value was given; pass s=... (a number > 0)"
             )
+        if expr.has(sp.zoo, sp.nan, sp.oo, sp.S.NegativeInfinity):
+            raise ValueError(
+                f"{self._context()} is undefined for these values (E(t) = {expr}); "
+                "allowed: schedules finite and real for every t >= 1"
+            )
         return expr
 
     def _function(self, module: str) -> Callable[[Any], Any]:
@@ -597,18 +602,38 @@ class Schedule:
         >>> Schedule("n0*t", n0=2).inverse_sum(math.inf)
         inf
         """
-        if isinstance(T, float) and math.isinf(T) and T > 0:
-            return self._inverse_sum_limit()
-        sizes = self.sizes(T)[1:].astype(np.float64)
-        return math.fsum((1.0 / sizes).tolist())
+        return self.power_sum(T, 1)
 
-    def _inverse_sum_limit(self) -> float:
+    def power_sum(self, T: int | float, a: float = 1.0) -> float:
+        r""":math:`\sum_{t=1}^{T} n_t^{-a}` (``a = 1``: :meth:`inverse_sum`); ``T = math.inf``
+        gives the limit as for :meth:`inverse_sum` (the bias drift needs ``a = alpha``).
+
+        >>> Schedule("n0*t**2", n0=1).power_sum(2, 0.5)
+        1.5
+        """
+        if not (isinstance(a, int | float) and not isinstance(a, bool) and a > 0):
+            raise ValueError(f"the exponent a must be a number > 0, got {a!r}")
+        if isinstance(T, float) and math.isinf(T) and T > 0:
+            return self._power_sum_limit(float(a))
+        sizes = self.sizes(T)[1:].astype(np.float64)
+        return math.fsum((sizes ** (-float(a))).tolist())
+
+    def exact_horizon(self) -> int:
+        """The largest T <= 10**6 whose sizes stay within the exact integer range (2**53)."""
+        if self._sizes is not None:
+            return len(self._sizes) - 1
+        ts = np.arange(1, EXACT_TERMS + 1, dtype=np.int64)
+        values = self._evaluate(ts)
+        beyond = ~(np.isfinite(values) & (values <= MAX_EXACT_SIZE))
+        return int(np.argmax(beyond)) if beyond.any() else EXACT_TERMS
+
+    def _power_sum_limit(self, a: float) -> float:
         if self._sizes is not None:
             raise ValueError(
                 f"S_inf is not defined for a finite list of sizes ({self._context()}); "
                 "allowed: a finite T"
             )
-        verdict = self.converges(1)
+        verdict = self.converges(a)
         if verdict == "diverges":
             return math.inf
         if verdict == "undecided":
@@ -616,19 +641,15 @@ class Schedule:
                 f"cannot decide whether S_inf is finite ({self._context()}); "
                 "allowed for T=inf: schedules growing like b^t t^p (log t)^q"
             )
-        ts = np.arange(1, EXACT_TERMS + 1, dtype=np.int64)
-        values = self._evaluate(ts)
-        beyond = ~(np.isfinite(values) & (values <= MAX_EXACT_SIZE))
-        m = int(np.argmax(beyond)) if beyond.any() else EXACT_TERMS
-        head = self.inverse_sum(m)
-        return float(head + self._tail(m + 1))
+        m = self.exact_horizon()
+        return float(self.power_sum(m, a) + self._tail(m + 1, a))
 
-    def _tail(self, start: int) -> mpmath.mpf:
-        r""":math:`\sum_{t \ge start} 1/E(t)` for a convergent schedule, in mpmath."""
+    def _tail(self, start: int, power: float = 1.0) -> mpmath.mpf:
+        r""":math:`\sum_{t \ge start} E(t)^{-power}` for a convergent schedule, in mpmath."""
         f_e = self._function("mpmath")
 
         def f(x: Any) -> Any:
-            return 1 / f_e(x)
+            return f_e(x) ** (-power)
 
         with mpmath.workdps(30):
             a = mpmath.mpf(start)
@@ -695,8 +716,11 @@ class Schedule:
         if ratio == 1:
             return sp.zeta(power) / coef
         if power == 0:
-            return sp.simplify(1 / (coef * (ratio - 1)))
-        return sp.polylog(power, 1 / ratio) / coef
+            return 1 / (coef * (ratio - 1))
+        value = sp.polylog(power, 1 / ratio)
+        if power.is_Integer and -10 <= power <= 1:
+            value = sp.expand_func(value)  # Li_1(z) = -log(1 - z); Li_{-k}: rational
+        return value / coef
 
     # -- growth and convergence ------------------------------------------------------------
     def growth(self) -> Growth | None:
@@ -769,14 +793,14 @@ class Schedule:
             return "diverges"
         if not excess.is_zero:
             return "undecided"
-        pa = sp.simplify(growth.power * exponent - 1)
+        pa = growth.power * exponent - 1
         if pa.is_positive:
             return "converges"
         if pa.is_negative:
             return "diverges"
         if not pa.is_zero:
             return "undecided"
-        qa = sp.simplify(growth.log_power * exponent - 1)
+        qa = growth.log_power * exponent - 1
         if qa.is_positive:
             return "converges"
         if qa.is_nonpositive:

@@ -21,8 +21,9 @@ n = sp.Symbol("n", positive=True)
 n0 = sp.Symbol("n_0", positive=True)
 #: growth exponent offset in schedules such as n0 * t**(1 + s)
 s = sp.Symbol("s", positive=True)
-#: the schedule as an indexed symbol: n_t
-n_t = sp.IndexedBase("n", positive=True)
+#: the schedule as an indexed symbol: n_t. Its label prints as n but is a different symbol
+#: from the moment-map ``n`` (integer), so substituting n -> n_t[t] never touches the label.
+n_t = sp.IndexedBase(sp.Symbol("n", integer=True, positive=True))
 #: dummy generation index for products inside sums
 u = sp.Symbol("u", integer=True, nonnegative=True)
 #: bias amplitude and exponent: E[theta_hat | theta] = theta (1 - kappa n^(-alpha))

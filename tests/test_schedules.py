@@ -152,6 +152,15 @@ def test_bad_expressions(text: str, pattern: str) -> None:
         Schedule(text)
 
 
+def test_undefined_after_substituting_values() -> None:
+    # log(10**10 - 10**10) = log(0) only once n0 = 10 is known
+    with pytest.raises(ValueError, match=r"undefined for these values .*zoo"):
+        Schedule("log(10**n0 - n0**n0)", n0=10).sizes(2)
+    with pytest.raises(ValueError, match=r"undefined for these values"):
+        Schedule("t/(s - 0.5)", s=0.5).size(1)
+    assert Schedule("log(10**n0 - n0**n0)", n0=10).converges() == "undecided"
+
+
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match=r"n0 must be an integer >= 1.*got 0"):
         Schedule("n0", n0=0)
@@ -269,6 +278,10 @@ def test_inverse_sum_symbolic() -> None:
     # sum_t 1/(t 2^t) = log 2
     value = Schedule("n0*t*2**t").inverse_sum_symbolic().subs(n0, 1)
     assert float(value.evalf(30)) == pytest.approx(math.log(2), rel=1e-14)
+    # sum_t 1/(t^2 2^t) = Li_2(1/2) = pi^2/12 - log(2)^2/2
+    value = Schedule("n0*t**2*2**t").inverse_sum_symbolic().subs(n0, 1)
+    expected = math.pi**2 / 12 - math.log(2) ** 2 / 2
+    assert float(value.evalf(30)) == pytest.approx(expected, rel=1e-14)
     unevaluated = Schedule("n0*t*log(t+1)**2").inverse_sum_symbolic()
     assert isinstance(unevaluated, sp.Sum)
     assert unevaluated.function == 1 / (n0 * t * sp.log(t + 1) ** 2)

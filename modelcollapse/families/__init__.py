@@ -16,7 +16,8 @@ from modelcollapse.families.mvgaussian import MVGAUSSIAN
 from modelcollapse.families.poisson import POISSON
 
 __all__ = ["Bias", "Estimator", "Family", "MomentMap", "Parameter", "get_family",
-           "family_names", "register"]
+           "family_names", "register", "from_moment_map", "from_log_density", "linearised",
+           "fisher_information"]
 
 _REGISTRY: dict[str, Family] = {}
 
@@ -46,3 +47,10 @@ def get_family(name: str | Family) -> Family:
 for _f in (GAUSSIAN_MEAN, GAUSSIAN_VARIANCE, GAUSSIAN, BERNOULLI, POISSON, EXPONENTIAL,
            CATEGORICAL, MVGAUSSIAN):
     register(_f)
+
+from modelcollapse.families.custom import (  # noqa: E402 - custom builds on the registry
+    fisher_information,
+    from_log_density,
+    from_moment_map,
+    linearised,
+)

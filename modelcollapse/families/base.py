@@ -117,6 +117,11 @@ class Bias:
 Bias.symbolic = Bias(symbols.kappa, symbols.alpha)  # type: ignore[attr-defined]
 
 
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    """The most compact of the factored, expanded and simplified forms (for readable LaTeX)."""
+    return min((sp.factor(expr), sp.expand(expr), sp.cancel(expr)), key=sp.count_ops)
+
+
 @dataclass(frozen=True)
 class MomentMap:
     r"""Moment map of one parameter: :math:`m(\theta, n)` and :math:`v(\theta, n)`.
@@ -144,10 +149,10 @@ class MomentMap:
         if pm is not None and pm.degree() <= 1 and pv.degree() <= 2:
             a, b = ([sp.Integer(0)] * 2 + pm.all_coeffs())[-2:]
             al, be, ga = ([sp.Integer(0)] * 3 + pv.all_coeffs())[-3:]
-            coefficients = {name: sp.factor(c) for name, c in
+            coefficients = {name: _tidy(c) for name, c in
                             zip(("a", "b", "alpha", "beta", "gamma"), (a, b, al, be, ga),
                                 strict=True)}
-        return cls(theta, sp.simplify(mean), sp.simplify(variance), law, coefficients)
+        return cls(theta, _tidy(mean), _tidy(variance), law, coefficients)
 
     @property
     def closes(self) -> bool:

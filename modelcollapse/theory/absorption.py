@@ -24,7 +24,6 @@ from typing import NamedTuple
 import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from modelcollapse.symbols import T, n0, n_t, t
 
@@ -175,6 +174,8 @@ def bernoulli_fixation_probabilities(
             f"max_work = {max_work}; use smaller sizes, raise max_work, or use the Monte Carlo "
             f"simulator"
         )
+
+    from scipy import stats  # imported here: scipy.stats costs ~1 s at start-up
 
     dist = stats.binom.pmf(np.arange(ns[0] + 1), ns[0], p)
     matrix: np.ndarray | None = None

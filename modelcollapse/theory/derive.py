@@ -11,10 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-import mpmath
 import numpy as np
 import sympy as sp
 
@@ -25,14 +23,13 @@ from modelcollapse.families.laws import Wishart, _GammaType
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import absorption, criteria
 from modelcollapse.theory.latex import latex
+from modelcollapse.theory.limits import limit_values
 from modelcollapse.theory.moments import log_moments, parameter_moments, solve_order
-from modelcollapse.theory.recursion import MomentRecursion, solve_symbolic
+from modelcollapse.theory.recursion import MomentRecursion, recursion_for, solve_symbolic
 
 __all__ = ["Derivation", "derive", "parameter_values"]
 
 WORKFLOWS = ("replace", "accumulate")
-#: horizon used to evaluate limits (before extrapolating the remaining tail)
-LIMIT_HORIZON = 10**6
 
 
 def parameter_values(family: Family, params: Mapping[str, Any] | None = None, *,
@@ -116,6 +113,7 @@ class Derivation:
     values: dict[str, Any]
     expressions: dict[str, sp.Expr | str]
     notes: tuple[str, ...] = field(default=())
+    step_laws: dict[str, str] = field(default_factory=dict)
 
     def latex(self) -> dict[str, str]:
         """Each named expression as LaTeX (:func:`modelcollapse.theory.latex.latex`)."""
@@ -138,9 +136,12 @@ class Derivation:
                  f"{self.schedule.text} with n0 = {self.schedule.n0}, {horizon}"]
         for key, val in self.values.items():
             lines.append(f"  {key:<26} {_fmt(val)}")
+        for name, law in self.step_laws.items():
+            lines.append(f"  step law of {name:<13} {law}")
         lines.append("  expressions:")
         for key, expr in self.expressions.items():
-            lines.append(f"    {key:<24} {expr if isinstance(expr, str) else sp.sstr(expr)}")
+            if not isinstance(expr, str):  # step laws are LaTeX only; shown above as text
+                lines.append(f"    {key:<24} {sp.sstr(expr)}")
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -216,7 +217,7 @@ def derive(
     infinite = _check_horizon(T)
     minimum = max(est.min_size, d + 1 if fam.name == "mvgaussian" else 1)
 
-    expressions = dict(_symbolic(fam.name, est.name, workflow, bias is not None,
+    expressions = dict(_symbolic(fam, est.name, workflow, bias is not None,
                                  sp.oo if infinite else symbols.T, d))
     expressions["schedule"] = sp.Eq(symbols.n_t[symbols.t], sp.ceiling(schedule.expression)
                                     if schedule.expression is not None else symbols.n_t[symbols.t],
@@ -229,19 +230,21 @@ def derive(
 
     notes: list[str] = []
     if infinite:
-        numbers = _limits(fam, est.name, bias, workflow, values, schedule, minimum, d, at, notes)
+        numbers = limit_values(fam, est.name, bias, workflow, values, schedule, minimum, at,
+                               notes)
     else:
         numbers = at(schedule.sizes(int(T), minimum=minimum, family=fam.name))
-    numbers["collapses"] = criteria.collapses(schedule, _effective_bias(fam, est.name, bias))
-    numbers["required_growth_exponent"] = float(criteria.required_growth_exponent(bias))
+    if workflow == "accumulate":
+        # pooled sample means: increments w_t (n_t/N_t)^2 <= v (1/N_(t-1) - 1/N_t) sum to at
+        # most v/n_0 for every schedule, so no growth is needed
+        numbers["collapses"], numbers["required_growth_exponent"] = False, 0.0
+    else:
+        numbers["collapses"] = criteria.collapses(schedule, bias)
+        numbers["required_growth_exponent"] = float(criteria.required_growth_exponent(bias))
     if numbers["collapses"] is None:
         notes.append("the schedule's growth could not be classified: collapse undecided")
     return Derivation(fam.name, est.name, workflow, schedule, T, bias, numbers, expressions,
-                      tuple(notes))
-
-
-def _effective_bias(fam: Family, estimator: str, bias: Bias | None) -> Bias | None:
-    return bias  # the MLE biases (order 1/n) share the unbiased threshold; SPEC section 3
+                      tuple(notes), fam.step_law(est.name, bias))
 
 
 def _as_schedule(schedule: Schedule | str | None) -> Schedule:
@@ -297,116 +300,24 @@ def _absorption(fam: Family, workflow: str, values, sizes, bias) -> float | None
     return None
 
 
-def _limits(fam, estimator, bias, workflow, values, schedule, minimum, dim, at, notes):
-    """Values at T = inf: extrapolated where every driving series converges, else the
-    limits that exist despite collapse (a martingale mean, a mean or variance that dies out)."""
-    if schedule.expression is None:
-        raise ValueError("T = inf needs a schedule given by an expression, not a list of sizes")
-    decision = criteria.collapses(schedule, bias)
-    horizon = _largest_horizon(schedule, minimum, fam.name)
-    if decision is False:
-        exponent = min(float(a) for a in criteria.driver_exponents(bias))
-        big = at(schedule.sizes(horizon, minimum=minimum, family=fam.name))
-        half = at(schedule.sizes(horizon // 2, minimum=minimum, family=fam.name))
-        x_big = _partial_power_sum(schedule, horizon, exponent)
-        x_half = _partial_power_sum(schedule, horizon // 2, exponent)
-        tail = _tail_power_sum(schedule, horizon, exponent)
-        step = tail / (x_big - x_half) if x_big > x_half else 0.0
-        if fam.absorbing == "fixation":
-            notes.append("the fixation probability at T = inf has no exact evaluation here")
-            big["collapse_probability_T"] = half["collapse_probability_T"] = None
-        return _extrapolate(big, half, step)
-    sizes = schedule.sizes(horizon, minimum=minimum, family=fam.name)
-    rec_values = at(sizes)
-    out: dict[str, Any] = {"log_mean_T": None, "log_variance_T": None}
-    out["mean_T"] = _limit_or_none(rec_values["mean_T"], fam, estimator, bias, "mean")
-    out["variance_T"] = _limit_or_none(rec_values["variance_T"], fam, estimator, bias, "variance",
-                                       values)
-    out["collapse_probability_T"] = 1.0 if (fam.absorbing and not fam.vector and decision
-                                            and workflow == "replace" and bias is None) else None
-    if decision is None:
-        notes.append("undecided growth: no limits reported")
-        out["mean_T"] = out["variance_T"] = out["collapse_probability_T"] = None
-    return out
+_SYMBOLIC_CACHE: dict[tuple, tuple[Family, tuple[tuple[str, sp.Expr | str], ...]]] = {}
 
 
-def _extrapolate(big: Any, half: Any, step: float) -> Any:
-    if isinstance(big, dict):
-        return {k: _extrapolate(big[k], half[k], step) for k in big}
-    if isinstance(big, list):
-        return [_extrapolate(b, h, step) for b, h in zip(big, half, strict=True)]
-    if big is None or half is None or isinstance(big, bool):
-        return big
-    return float(big + (big - half) * step)
+def _symbolic(fam: Family, estimator: str, workflow: str, biased: bool, horizon: sp.Expr,
+              dim: int) -> tuple[tuple[str, sp.Expr | str], ...]:
+    """Named SymPy results, cached per family object (the symbolic work does not depend on
+    numbers; families are not hashable, so the key is the object's id, checked on reuse)."""
+    key = (id(fam), estimator, workflow, biased, horizon, dim)
+    hit = _SYMBOLIC_CACHE.get(key)
+    if hit is not None and hit[0] is fam:
+        return hit[1]
+    result = _derive_symbolic(fam, estimator, workflow, biased, horizon, dim)
+    _SYMBOLIC_CACHE[key] = (fam, result)
+    return result
 
 
-def _limit_or_none(val, fam, estimator, bias, what, values=None):
-    """Limits that exist although the walk collapses: a martingale's mean stays, a mean or a
-    probability's variance settles where the products go to 0."""
-    per_param = val if isinstance(val, dict) else {fam.parameters[0].name: val}
-    out = {}
-    for name, v in per_param.items():
-        mm = fam.moment_map(name, estimator, bias)
-        rec = MomentRecursion.from_moment_map(mm, family=fam.name)
-        limit = None
-        if what == "mean":
-            if rec.am1 == 0 and rec.b == 0:
-                limit = v
-            elif rec.b == 0 and _sign_at_infinity(rec.am1) < 0:
-                limit = [0.0] * len(v) if isinstance(v, list) else 0.0
-        elif rec.am1 == 0 and rec.b == 0 and _sign_at_infinity(rec.fm1) < 0:
-            k = sp.simplify((rec.alpha * rec.theta**2 + rec.beta * rec.theta + rec.gamma) / rec.fm1)
-            if not k.has(symbols.n):
-                theta = np.atleast_1d(values[name])
-                lim = [float(-k.subs(rec.theta, x)) for x in theta]
-                limit = lim if isinstance(v, list) else lim[0]
-        out[name] = limit
-    return out if isinstance(val, dict) else out[fam.parameters[0].name]
-
-
-def _sign_at_infinity(expr: sp.Expr) -> int:
-    lead = sp.limit(expr * symbols.n**10, symbols.n, sp.oo)
-    return int(sp.sign(lead)) if lead.is_extended_real else 0
-
-
-def _largest_horizon(schedule: Schedule, minimum: int, family: str) -> int:
-    """The largest T <= LIMIT_HORIZON whose sizes stay in the exact integer range."""
-    try:
-        schedule.sizes(LIMIT_HORIZON, minimum=minimum, family=family)
-        return LIMIT_HORIZON
-    except ValueError:
-        lo, hi = 2, LIMIT_HORIZON
-    schedule.sizes(lo, minimum=minimum, family=family)  # a real error surfaces here
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        try:
-            schedule.sizes(mid, minimum=minimum, family=family)
-            lo = mid
-        except ValueError:
-            hi = mid
-    return lo
-
-
-def _partial_power_sum(schedule: Schedule, T: int, a: float) -> float:
-    sizes = schedule.sizes(T).astype(float)
-    return float(np.sum(sizes[1:] ** -a))
-
-
-def _tail_power_sum(schedule: Schedule, T: int, a: float) -> float:
-    r""":math:`\sum_{t > T} E(t)^{-a}` on the unrounded expression (rounding changes each
-    term by a relative :math:`O(1/n_t)`)."""
-    expr = schedule.expression.subs({symbols.n0: schedule.n0, **(
-        {symbols.s: schedule.s} if schedule.s is not None else {})})
-    fn = sp.lambdify(symbols.t, expr, modules="mpmath")
-    with mpmath.workdps(30):
-        return float(mpmath.nsum(lambda x: fn(x) ** (-a), [T + 1, mpmath.inf]))
-
-
-@lru_cache(maxsize=256)
-def _symbolic(family: str, estimator: str, workflow: str, biased: bool, horizon: sp.Expr,
-              dim: int) -> tuple[tuple[str, sp.Expr], ...]:
-    """Named SymPy results (cached: the symbolic work does not depend on numbers)."""
-    fam = get_family(family)
+def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
+                     horizon: sp.Expr, dim: int) -> tuple[tuple[str, sp.Expr | str], ...]:
     est = fam.estimator(estimator)
     bias = Bias.symbolic if biased else None
     t = symbols.t
@@ -416,8 +327,7 @@ def _symbolic(family: str, estimator: str, workflow: str, biased: bool, horizon:
     for name in solve_order(fam, estimator):
         p = fam.parameter(name)
         suffix = f"_{name}" if multi else ""
-        rec = MomentRecursion.from_moment_map(fam.moment_map(name, estimator, bias),
-                                              family=fam.name)
+        rec = recursion_for(fam, name, estimator, bias)
         if workflow == "accumulate":
             mean_T, var_T = p.symbol, _accumulate_variance(rec, horizon)
         else:

@@ -33,7 +33,6 @@ import numbers
 import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike
-from scipy import integrate, special
 
 __all__ = [
     "r",
@@ -94,6 +93,8 @@ def _exact(rr: float, dim: int) -> float:
     if dim == 1:
         # Cauchy tail; atan2 keeps full relative accuracy for tiny and huge r
         return math.atan2(2.0, rr) / math.pi
+    from scipy import special  # here, not at import: scipy.special costs 0.2 s of start-up
+
     q = rr / 2.0
     if q >= 1.0:
         x = 1.0 / (1.0 + q * q)  # small argument: P ~ x^(d/2), relative accuracy kept
@@ -111,6 +112,7 @@ def _quad(rr: float, dim: int) -> float:
     # natural scale of the integrand: the chi density lives at x ~ sqrt(d), Phi(-r x/2) decays
     # at x ~ 2/r; integrate in y = x / c so that the bulk sits at y ~ 1
     c = 1.0 / (1.0 / math.sqrt(dim) + rr / 2.0)
+    from scipy import special
     log_norm = (dim / 2.0 - 1.0) * math.log(2.0) + math.lgamma(dim / 2.0)
     log_c = math.log(c)
 
@@ -123,6 +125,8 @@ def _quad(rr: float, dim: int) -> float:
 
     # the integrand decays like exp(-y^2 (c^2/2 + r^2 c^2/8)) with c (...) >= ~1/2
     upper = 60.0
+    from scipy import integrate  # only for the quadrature route; keeps start-up short
+
     head, _ = integrate.quad(integrand, 0.0, 1.0, epsabs=0.0, epsrel=1e-13, limit=200)
     tail, _ = integrate.quad(integrand, 1.0, upper, epsabs=0.0, epsrel=1e-13, limit=200)
     return head + tail
@@ -276,6 +280,8 @@ def improvement_probability_general(
         return 0.5, 0.0
     if math.isinf(rr):
         return 0.0, 0.0
+    from scipy import special
+
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((draws, v.shape[0]))
     w = z @ chol.T

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-from scipy import special
 
 from modelcollapse import symbols
 from modelcollapse.errors import NoClosedFormError
@@ -37,8 +36,10 @@ from modelcollapse.families.laws import (
     Wishart,
     _GammaType,
     digamma_minus_log,
+    trigamma,
 )
-from modelcollapse.theory.recursion import MomentRecursion, pooling_weights, solve_numeric
+from modelcollapse.numeric import evaluate
+from modelcollapse.theory.recursion import pooling_weights, recursion_for, solve_numeric
 
 __all__ = ["ParameterMoments", "parameter_moments", "log_moments", "solve_order"]
 
@@ -52,9 +53,8 @@ class ParameterMoments:
     variance: np.ndarray
 
 
-def _lambdify_n(expr: sp.Expr):
-    fn = sp.lambdify(symbols.n, expr, modules=["numpy", {"polygamma": special.polygamma}])
-    return lambda x: np.broadcast_to(np.asarray(fn(x), dtype=float), np.shape(x))
+def _as_function_of_n(expr: sp.Expr):
+    return lambda x: np.broadcast_to(evaluate(expr, {symbols.n: x}), np.shape(x))
 
 
 def solve_order(family: Family, estimator: str | None) -> list[str]:
@@ -101,8 +101,7 @@ def parameter_moments(
     out: dict[str, ParameterMoments] = {}
     symbol_of = {p.symbol: p.name for p in (*family.parameters, *family.constants)}
     for name in solve_order(family, estimator):
-        rec = MomentRecursion.from_moment_map(
-            family.moment_map(name, estimator, bias), family=family.name)
+        rec = recursion_for(family, name, estimator, bias)
         coords = np.atleast_1d(values[name])
         means, variances = [], []
         for i, theta in enumerate(coords):
@@ -153,13 +152,13 @@ def log_moments(
         else:
             continue
         if bias is not None and bias.active:
-            drift = drift + count * np.log1p(_lambdify_n(-bias.amount())(nn))
+            drift = drift + count * np.log1p(_as_function_of_n(-bias.amount())(nn))
         return float(np.sum(drift)), float(np.sum(spread))
     return None
 
 
 def _gamma_log_terms(law: _GammaType, theta: sp.Symbol, nn: np.ndarray):
     center, x, sign = law.log_parts(theta)
-    log_center = np.log1p(_lambdify_n(sp.factor(sp.simplify(center - 1)))(nn))
-    xs = _lambdify_n(x)(nn)
-    return log_center + sign * digamma_minus_log(xs), special.polygamma(1, xs)
+    log_center = np.log1p(_as_function_of_n(sp.factor(sp.cancel(center - 1)))(nn))
+    xs = _as_function_of_n(x)(nn)
+    return log_center + sign * digamma_minus_log(xs), trigamma(xs)

@@ -33,9 +33,11 @@ import numpy as np
 import sympy as sp
 
 from modelcollapse import symbols
-from modelcollapse.families.base import MomentMap
+from modelcollapse.families.base import Bias, Family, MomentMap
+from modelcollapse.numeric import evaluate
 
-__all__ = ["MomentRecursion", "solve_numeric", "solve_symbolic", "pooling_weights"]
+__all__ = ["MomentRecursion", "recursion_for", "solve_numeric", "solve_symbolic",
+           "pooling_weights"]
 
 _N = symbols.n
 
@@ -76,22 +78,39 @@ class MomentRecursion:
             raise NoClosedFormError(family, "moments", "the mean is not affine or the variance "
                                     "not quadratic in the parameter")
         c = mm.coefficients
-        bad = [k for k in ("a", "b", "alpha", "beta") if c[k].free_symbols - {_N}]
-        others = tuple(sorted(c["gamma"].free_symbols - {_N}, key=str))
+        # the sample size and a symbolic bias may appear anywhere; other parameters only in gamma
+        own = {_N, symbols.kappa, symbols.alpha}
+        bad = [k for k in ("a", "b", "alpha", "beta") if c[k].free_symbols - own]
+        others = tuple(sorted(c["gamma"].free_symbols - own, key=str))
         if bad or any(sp.Poly(c["gamma"], s).degree() > 1 for s in others):
             raise NoClosedFormError(family, "moments", f"coefficients {bad or ['gamma']} "
                                     "couple this parameter non-linearly to others")
-        am1 = sp.factor(sp.simplify(c["a"] - 1))
-        fm1 = sp.factor(sp.simplify(c["a"] ** 2 + c["alpha"] - 1))
+        am1 = sp.factor(sp.cancel(c["a"] - 1))
+        fm1 = sp.factor(sp.cancel(c["a"] ** 2 + c["alpha"] - 1))
         return cls(mm.theta, c["a"], c["b"], c["alpha"], c["beta"], c["gamma"], am1, fm1, others)
 
     def numeric(self, name: str, sizes: np.ndarray, given: Mapping[sp.Symbol, np.ndarray]):
-        expr = getattr(self, name)
-        args = [_N, *self.others]
-        fn = sp.lambdify(args, expr, modules="numpy")
-        vals = [np.asarray(sizes, dtype=float)] + [np.asarray(given[s], float) for s in self.others]
-        out = fn(*vals)
+        values = {_N: np.asarray(sizes, dtype=float)}
+        values.update({s: np.asarray(given[s], dtype=float) for s in self.others})
+        out = evaluate(getattr(self, name), values)
         return np.broadcast_to(np.asarray(out, dtype=float), np.shape(sizes)).copy()
+
+
+_RECURSIONS: dict[tuple, tuple[Family, MomentRecursion]] = {}
+
+
+def recursion_for(family: Family, parameter: str, estimator: str | None = None,
+                  bias: Bias | None = None) -> MomentRecursion:
+    """The checked recursion of one parameter, cached per family object (building it
+    factors rational functions of n with SymPy)."""
+    key = (id(family), parameter, estimator, bias)
+    hit = _RECURSIONS.get(key)
+    if hit is not None and hit[0] is family:
+        return hit[1]
+    rec = MomentRecursion.from_moment_map(family.moment_map(parameter, estimator, bias),
+                                          family=family.name)
+    _RECURSIONS[key] = (family, rec)
+    return rec
 
 
 def _suffix_log_sums(log_f: np.ndarray) -> np.ndarray:
@@ -233,7 +252,7 @@ def solve_symbolic(
     if rec.fm1 == 0:
         return mean_T, sp.Sum(_at(w, t), (t, 0, horizon))
     if rec.a == 1 and rec.b == 0:
-        k = sp.simplify(w / rec.fm1)
+        k = sp.cancel(w / rec.fm1)
         if not k.has(_N) and not k.has(t):
             return mean_T, sp.factor(k) * (_product(f, 0, horizon, t) - 1)
     return mean_T, sp.Sum(_at(w, t) * _product(f, t + 1, horizon, u), (t, 0, horizon))
