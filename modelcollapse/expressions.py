@@ -52,9 +52,12 @@ _BAD = (sp.zoo, sp.nan, sp.oo, sp.S.NegativeInfinity)
 class _Parser:
     """One parse: holds the text, the allowed names and the label for messages."""
 
-    def __init__(self, text: str, symbols: Mapping[str, sp.Symbol], what: str) -> None:
+    def __init__(self, text: str, symbols: Mapping[str, sp.Expr], what: str) -> None:
         self.text = text
         self.symbols = dict(symbols)
+        for key, value in self.symbols.items():
+            if not isinstance(value, sp.Basic):
+                raise TypeError(f"symbols[{key!r}] must be a SymPy object, got {value!r}")
         self.what = what
         names = [*self.symbols, *(c for c in _CONSTANTS if c not in self.symbols)]
         self.allowed = ", ".join([*names, "numbers, + - * / ** ( ), log, exp, sqrt"])
@@ -243,7 +246,7 @@ class _Parser:
 
 
 def parse_expression(
-    text: str, symbols: Mapping[str, sp.Symbol], *, what: str = "expression"
+    text: str, symbols: Mapping[str, sp.Expr], *, what: str = "expression"
 ) -> sp.Expr:
     r"""Parse user text into a SymPy expression, allowing only a small arithmetic whitelist.
 
@@ -251,8 +254,10 @@ def parse_expression(
     ----------
     text : str
         The expression, e.g. ``"n0*t*log(t+1)"``. At most ``MAX_LENGTH`` (500) characters.
-    symbols : Mapping[str, sympy.Symbol]
-        The names the text may use and the symbols they stand for. ``pi`` and ``e`` are also
+    symbols : Mapping[str, sympy.Expr]
+        The names the text may use and what they stand for: usually symbols, but a name may
+        also stand for a number (e.g. ``{"n0": sympy.Integer(100)}``), in which case the
+        guards against huge numeric powers see its value. ``pi`` and ``e`` are also
         understood (as :math:`\pi` and Euler's number) unless ``symbols`` redefines them.
     what : str, optional
         What the text is, used in error messages (``"schedule"``, ``"moment map"``...).
@@ -261,7 +266,7 @@ def parse_expression(
     -------
     sympy.Expr
         The expression. Decimal literals are exact rationals: ``"1.5"`` gives
-        :math:`\tfrac{3}{2}`. Its free symbols are among ``symbols.values()``.
+        :math:`\tfrac{3}{2}`. Its free symbols are among those of ``symbols.values()``.
 
     Raises
     ------
@@ -303,7 +308,8 @@ def parse_expression(
         result = parser.build(tree.body, 1)
     except RecursionError:  # pragma: no cover - MAX_DEPTH keeps recursion shallow
         raise parser.fail("expression too deeply nested") from None
-    extra = result.free_symbols - set(parser.symbols.values())
+    given = set().union(*(v.free_symbols for v in parser.symbols.values()))
+    extra = result.free_symbols - given
     if extra:  # pragma: no cover - impossible by construction, kept as a safety net
         raise parser.fail(f"unexpected symbols {sorted(map(str, extra))}")
     return result

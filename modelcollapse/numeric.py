@@ -26,10 +26,12 @@ _FUNCTIONS = {sp.log: np.log, sp.exp: np.exp}
 
 
 def _number(expr: sp.Expr) -> float:
+    """A constant as a float: nan where it is not real (``sqrt(-1)``), inf beyond the range."""
     try:
-        return float(expr)
+        value = complex(expr)
     except OverflowError:  # an integer beyond the float range
-        return math.copysign(math.inf, 1 if expr > 0 else -1)
+        return math.copysign(math.inf, 1 if expr.is_extended_positive else -1)
+    return value.real if value.imag == 0 else math.nan
 
 
 def evaluate(expr: sp.Expr, values: Mapping[sp.Symbol, np.ndarray | float]) -> np.ndarray:
@@ -44,7 +46,7 @@ def evaluate(expr: sp.Expr, values: Mapping[sp.Symbol, np.ndarray | float]) -> n
 
 
 def _eval(expr: sp.Basic, values: Mapping[sp.Symbol, np.ndarray | float]):
-    if expr.is_Number or expr.is_NumberSymbol:
+    if expr.is_number:
         return _number(expr)
     if expr.is_Symbol:
         return np.asarray(values[expr], dtype=float)

@@ -35,6 +35,7 @@ import sympy as sp
 
 from modelcollapse import symbols as _sym
 from modelcollapse.expressions import parse_expression
+from modelcollapse.numeric import evaluate
 
 __all__ = ["Schedule", "Growth", "MAX_EXACT_SIZE", "EXACT_TERMS"]
 
@@ -191,7 +192,8 @@ def _log_class(inner: _Term | None) -> _Term | None:
 def _classify(expr: sp.Expr) -> _Term | None:
     """Growth class of ``expr`` as ``t -> oo``, or ``None`` when it is not recognised."""
     if not expr.has(_t):
-        return _Term(expr, _ONE, _ZERO, _ZERO)
+        # a constant; complex ones (sqrt(-t) = I*sqrt(t)) have no growth class
+        return _Term(expr, _ONE, _ZERO, _ZERO) if expr.is_extended_real else None
     if expr == _t:
         return _Term(_ONE, _ONE, _ONE, _ZERO)
     if expr.is_Mul:
@@ -290,7 +292,7 @@ class Schedule:
     80
     """
 
-    __slots__ = ("_text", "_n0", "_s", "_expression", "_sizes", "_cache")
+    __slots__ = ("_text", "_n0", "_s", "_expression", "_numeric", "_sizes", "_cache")
 
     def __init__(self, expression: str = "n0", *, n0: int = 100, s: float | None = None) -> None:
         if isinstance(n0, bool) or not isinstance(n0, numbers.Integral):
@@ -309,6 +311,13 @@ class Schedule:
         self._n0 = int(n0)
         self._s: float | None = s
         self._expression: sp.Expr | None = parse_expression(expression, _NAMES, what="schedule")
+        # E(t) with the numeric n0 (and s) in place, parsed again rather than substituted:
+        # the parser's guards then also see numeric powers such as (n0**n0)**(n0**n0), which
+        # a substitution would hand to SymPy to compute exactly (for minutes or forever).
+        values = {"t": _t, "n0": sp.Integer(self._n0), "s": _s}
+        if s is not None:
+            values["s"] = sp.Rational(repr(s))
+        self._numeric: sp.Expr | None = parse_expression(expression, values, what="schedule")
         self._sizes: tuple[int, ...] | None = None
         self._cache: dict[str, Any] = {}
 
@@ -350,6 +359,7 @@ class Schedule:
         self._n0 = checked[0]
         self._s = None
         self._expression = None
+        self._numeric = None
         self._sizes = tuple(checked)
         self._cache = {}
         return self
@@ -387,15 +397,9 @@ class Schedule:
         extra = f", s={self._s!r}" if self._s is not None else ""
         return f"schedule {self._text!r}, n0={self._n0}{extra}"
 
-    def _values(self) -> dict[sp.Symbol, sp.Expr]:
-        values: dict[sp.Symbol, sp.Expr] = {_n0: sp.Integer(self._n0)}
-        if self._s is not None:
-            values[_s] = sp.Rational(repr(self._s))
-        return values
-
     def _numeric_expression(self) -> sp.Expr:
-        assert self._expression is not None
-        expr = self._expression.xreplace(self._values())
+        assert self._numeric is not None
+        expr = self._numeric
         if expr.has(_s):
             raise ValueError(
                 f"{self._context()} uses s but no value was given; pass s=... (a number > 0)"
@@ -411,15 +415,11 @@ class Schedule:
         if module not in self._cache:
             expr = self._numeric_expression()
             if module == "numpy":
-                # Integers beyond the float range would make the generated code raise
-                # OverflowError; as floats they become inf and are reported as overflow.
-                big = {
-                    r: sp.Float(r, 17)
-                    for r in expr.atoms(sp.Rational)
-                    if max(abs(r.p), r.q) > 2**1000
-                }
-                expr = expr.xreplace(big)
-            self._cache[module] = sp.lambdify(_t, expr, modules=module)
+                # numeric.evaluate, not lambdify: the latter's `from numpy import *` costs
+                # 0.1-0.2 s of start-up; numbers beyond float range become inf (overflow)
+                self._cache[module] = lambda ts: evaluate(expr, {_t: ts})
+            else:
+                self._cache[module] = sp.lambdify(_t, expr, modules=module)
         return self._cache[module]
 
     def _evaluate(self, ts: np.ndarray) -> np.ndarray:
@@ -428,8 +428,12 @@ class Schedule:
         with np.errstate(all="ignore"):
             try:
                 raw = np.asarray(f(ts.astype(np.float64)))
-            except OverflowError:  # pragma: no cover - big integers are converted above
-                raw = np.full(ts.shape, np.inf)
+            except (ArithmeticError, TypeError, ValueError) as exc:  # pragma: no cover
+                # defensive: the conversions above make this unreachable in our tests
+                raise ValueError(
+                    f"{self._context()} cannot be evaluated in floating point "
+                    f"({type(exc).__name__}); allowed: schedules finite and real for t >= 1"
+                ) from None
             raw = np.broadcast_to(raw, ts.shape)
             if np.iscomplexobj(raw):
                 values = np.where(raw.imag == 0, raw.real, np.nan)
@@ -624,7 +628,9 @@ class Schedule:
             return len(self._sizes) - 1
         ts = np.arange(1, EXACT_TERMS + 1, dtype=np.int64)
         values = self._evaluate(ts)
-        beyond = ~(np.isfinite(values) & (values <= MAX_EXACT_SIZE))
+        # only overflow ends the exact range; nan or -inf earlier are reported by sizes()
+        with np.errstate(invalid="ignore"):
+            beyond = np.isposinf(values) | (values > MAX_EXACT_SIZE)
         return int(np.argmax(beyond)) if beyond.any() else EXACT_TERMS
 
     def _power_sum_limit(self, a: float) -> float:
@@ -649,7 +655,13 @@ class Schedule:
         f_e = self._function("mpmath")
 
         def f(x: Any) -> Any:
-            return f_e(x) ** (-power)
+            value = f_e(x)
+            if mpmath.im(value) != 0 or not mpmath.re(value) > 0:
+                raise ValueError(
+                    f"E(t) is not a positive real number near t={mpmath.nstr(x, 8)} "
+                    f"({self._context()}); allowed for T=inf: schedules with E(t) > 0 real"
+                )
+            return mpmath.re(value) ** (-power)
 
         with mpmath.workdps(30):
             a = mpmath.mpf(start)
@@ -740,7 +752,7 @@ class Schedule:
         if self._expression is None:
             return None
         if "growth" not in self._cache:
-            expr = self._expression.xreplace(self._values())
+            expr = self._numeric
             term = _classify(expr)
             if term is None and _expansion_size(expr) <= 2000:
                 term = _classify(sp.expand(expr))  # e.g. (t+1)**2 - t**2 = 2t + 1

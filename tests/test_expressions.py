@@ -66,6 +66,14 @@ def test_result_uses_only_the_given_symbols() -> None:
         parse_expression("n0*t", {"t": t})
 
 
+def test_names_may_stand_for_numbers() -> None:
+    assert parse_expression("n0*t", {"t": t, "n0": sp.Integer(7)}) == 7 * t
+    with pytest.raises(ValueError, match="out of range"):
+        parse_expression("n0**n0**n0", {"n0": sp.Integer(10)})
+    with pytest.raises(TypeError, match="must be a SymPy object"):
+        parse_expression("n0", {"n0": "__import__('os')"})  # type: ignore[dict-item]
+
+
 def test_symbols_mapping_may_shadow_constants() -> None:
     e_sym = sp.Symbol("e_custom")
     assert parse_expression("e + 1", {"e": e_sym}) == e_sym + 1
