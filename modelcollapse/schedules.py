@@ -217,6 +217,14 @@ def _classify(expr: sp.Expr) -> _Term | None:
     return None
 
 
+def _has_exponential(expr: sp.Expr) -> bool:
+    """Whether t appears in an exponent (``exp(..t..)`` or ``b**(..t..)``)."""
+    return any(
+        (isinstance(node, sp.exp) and node.has(_t)) or (node.is_Pow and node.exp.has(_t))
+        for node in sp.preorder_traversal(expr)
+    )
+
+
 def _expansion_size(expr: sp.Expr) -> float:
     """Upper estimate of the number of terms :func:`sympy.expand` would produce."""
     if expr.is_Atom:
@@ -650,12 +658,29 @@ class Schedule:
         m = self.exact_horizon()
         return float(self.power_sum(m, a) + self._tail(m + 1, a))
 
+    def _tail_function(self) -> tuple[Callable[[Any], Any], bool]:
+        """E(t) for mpmath, and whether it still has t inside an exponential.
+
+        The tail integral evaluates E at astronomically large t; log(pi**t) is harmless
+        as t*log(pi) but as written would make mpmath reduce pi**t to ~t bits.
+        """
+        if "tail" not in self._cache:
+            expr = self._numeric_expression()
+            if _has_exponential(expr):
+                expr = sp.expand_log(expr, force=True)  # E(t) > 0 real: branches agree
+            function = sp.lambdify(_t, expr, modules="mpmath")
+            self._cache["tail"] = (function, _has_exponential(expr))
+        return self._cache["tail"]
+
     def _tail(self, start: int, power: float = 1.0) -> mpmath.mpf:
         r""":math:`\sum_{t \ge start} E(t)^{-power}` for a convergent schedule, in mpmath."""
-        f_e = self._function("mpmath")
+        f_e, exponential = self._tail_function()
 
         def f(x: Any) -> Any:
-            value = f_e(x)
+            try:
+                value = f_e(x)
+            except (ArithmeticError, TypeError, ValueError):
+                value = mpmath.nan
             if mpmath.im(value) != 0 or not mpmath.re(value) > 0:
                 raise ValueError(
                     f"E(t) is not a positive real number near t={mpmath.nstr(x, 8)} "
@@ -673,12 +698,25 @@ class Schedule:
                 a += 1
                 if abs(term) <= mpmath.mpf(10) ** -25 * abs(total):
                     return total
-            # Euler--Maclaurin for the rest: the integral (in x = a e^u, which turns
-            # algebraic and logarithmic decay into something quad handles) plus the
-            # boundary corrections f(a)/2 - f'(a)/12 + f'''(a)/720.
-            integral = mpmath.quad(
-                lambda u: f(a * mpmath.exp(u)) * a * mpmath.exp(u), [0, 1, 10, 100, mpmath.inf]
-            )
+            # Euler--Maclaurin for the rest: the integral plus the boundary corrections
+            # f(a)/2 - f'(a)/12 + f'''(a)/720.
+            growth = self.growth()
+            if growth is not None and (growth.base - 1).is_positive:
+                # slow exponential decay (b close to 1): quad handles it directly
+                integral = mpmath.quad(f, [a, mpmath.inf])
+            elif exponential:
+                raise ValueError(
+                    f"cannot sum the tail of S_inf numerically for {self._context()}: "
+                    "t appears inside an exponential of a polynomially growing schedule; "
+                    "allowed for T=inf: such schedules written without it (e.g. t*log(2) "
+                    "for log(2**t))"
+                )
+            else:
+                # in x = a e^u algebraic and logarithmic decay become something quad handles
+                integral = mpmath.quad(
+                    lambda u: f(a * mpmath.exp(u)) * a * mpmath.exp(u),
+                    [0, 1, 10, 100, mpmath.inf],
+                )
             correction = f(a) / 2 - mpmath.diff(f, a) / 12 + mpmath.diff(f, a, 3) / 720
             return total + integral + correction
 

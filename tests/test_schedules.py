@@ -519,3 +519,30 @@ def test_converges_is_one_of_three_words(text: str, a: float) -> None:
     except ValueError:
         return
     assert sched.converges(a) in {"converges", "diverges", "undecided"}
+
+
+def test_inverse_sum_limit_slow_exponential() -> None:
+    # b = e^(1/1000) is close to 1: exact head while n_t <= 2**53, then a geometric tail
+    ks = np.arange(1, 100_000, dtype=np.float64)
+    values = np.exp(ks / 1000)
+    m = int(np.argmax(values > 2**53))  # number of exact terms
+    head = math.fsum((1 / np.ceil(values[:m])).tolist())
+    tail = math.exp(-(m + 1) / 1000) / -math.expm1(-1 / 1000)
+    got = Schedule("exp(t/1000)").inverse_sum(math.inf)
+    assert got == pytest.approx(head + tail, rel=1e-12)
+
+
+def test_inverse_sum_limit_refuses_what_it_cannot_sum() -> None:
+    assert Schedule("exp(t) + sqrt(-t)").converges() == "undecided"  # complex: no class
+    with pytest.raises(ValueError, match=r"not a positive real number near t=1"):
+        Schedule("exp(t)/log(t)").inverse_sum(math.inf)  # pole at t = 1
+    with pytest.raises(ValueError, match=r"cannot sum the tail of S_inf numerically"):
+        Schedule("log(2**t + 3)*t**2").inverse_sum(math.inf)
+    # log(pi**t)**2 is summed: pi**t overflows float64 near t = 620, so the exact head stops
+    # there and the unrounded tail starts early; dropping the ceiling in the tail costs
+    # about sum_{t>620} 1/(2 E(t)^2) ~ 5e-10 (the documented relative O(1/n_t) of the tail)
+    assert Schedule("log(pi**t)**2").inverse_sum(math.inf) == pytest.approx(
+        math.fsum(1 / math.ceil((k * math.log(math.pi)) ** 2) for k in range(1, 10**6 + 1))
+        + 1 / (math.log(math.pi) ** 2 * (10**6 + 0.5)),
+        rel=2e-9,
+    )
