@@ -84,6 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="file for --format latex (FILE.tex)")
     p = sub.add_parser("improve", help="probability that recursive training beats real data")
     _common(p, family=False)
+    p = sub.add_parser("simulate", help="Monte Carlo random walks of one family")
+    p.add_argument("family", help="family name (see 'modelcollapse families')")
+    _common(p)
+    p.add_argument("--reps", type=int, default=10_000, help="replications (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the SeedSequence (default 0)")
+    p.add_argument("--mode", choices=["exact", "brute", "normal"], default="exact")
+    p.add_argument("--threshold", type=float, default=1e-2,
+                   help="collapsed: a scale below threshold x its true value (default 0.01)")
+    p.add_argument("--backend", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address (default: local)")
+    p.add_argument("--workers", type=int, default=None, help="threads (local backend)")
+    p.add_argument("--out", default=None, help="write the Dataset: FILE.nc or FILE.csv")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -162,7 +175,49 @@ def _cmd_improve(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-COMMANDS = {"families": _cmd_families, "derive": _cmd_derive, "improve": _cmd_improve}
+def _cmd_simulate(args: argparse.Namespace) -> dict[str, Any]:
+    from modelcollapse.families import Bias
+    from modelcollapse.validation import simulate, summary_at_T
+
+    T = _horizon(args.T)
+    if math.isinf(T):
+        raise UsageError("simulate needs a finite --T")
+    if args.out and not args.out.endswith((".nc", ".csv")):
+        raise UsageError(f"--out must end in .nc or .csv, got {args.out!r}")
+    ds = simulate(args.family, schedule=_schedule(args), T=T, reps=args.reps, seed=args.seed,
+                  mode=args.mode, workflow=args.workflow, estimator=args.estimator,
+                  params=_params(args.param), bias=Bias(args.bias_kappa, args.bias_exponent),
+                  dim=args.dim, threshold=args.threshold, backend=args.backend,
+                  scheduler=args.scheduler, workers=args.workers,
+                  progress=False if (args.quiet or args.json) else None)
+    out = summary_at_T(ds)
+    if args.out:
+        _write_dataset(ds, args.out)
+        out["files"] = [args.out]
+    if not args.json:
+        print(f"{ds.attrs['family']} ({ds.attrs['estimator']}, {ds.attrs['mode']}), "
+              f"{ds.attrs['reps']} replications, T = {T}, seed {ds.attrs['seed']}, "
+              f"{ds.attrs['seconds']:.2f} s")
+        for key in ("mean", "variance", "median", "q05", "q95", "collapsed_fraction"):
+            print(f"  {key:<20} {out[key]}")
+    return out
+
+
+def _write_dataset(ds: Any, path: str) -> None:
+    import os.path
+
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise UsageError(f"the folder of --out does not exist: {folder!r}")
+    if path.endswith(".nc"):
+        ds.to_netcdf(path)
+    else:
+        ds.drop_vars([v for v in ("final", "trajectory") if v in ds]).drop_dims(
+            "rep").to_dataframe().to_csv(path)
+
+
+COMMANDS = {"families": _cmd_families, "derive": _cmd_derive, "improve": _cmd_improve,
+            "simulate": _cmd_simulate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -173,6 +173,10 @@ class Estimator:
     laws: Mapping[str, Law]
     min_size: int = 1
     pools_as_mean: bool = False
+    #: per parameter, the statistic the brute-force engine computes from drawn data
+    #: (``mean``, ``var_unbiased``, ``var_mle``, ``rate_mle``, ``rate_unbiased``,
+    #: ``frequencies``, ``cov_unbiased``, ``cov_mle``); None where there is no data model
+    statistics: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,9 @@ class Family:
     vector: bool = False
     #: known parameters that enter the laws but are not re-estimated (sigma2 of gaussian-mean)
     constants: tuple[Parameter, ...] = ()
+    #: the data distribution drawn in brute-force mode (``normal``, ``bernoulli``, ``poisson``,
+    #: ``exponential``, ``categorical``, ``mvnormal``); None for families without one
+    data: str | None = None
 
     def parameter(self, name: str) -> Parameter:
         for p in (*self.parameters, *self.constants):

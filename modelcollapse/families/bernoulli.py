@@ -27,9 +27,11 @@ BERNOULLI = Family(
     name="bernoulli",
     title="Bernoulli probability",
     parameters=(P,),
-    estimators={"unbiased": Estimator("unbiased", _doc, {"p": _law}, 1, True),
-                "mle": Estimator("mle", _doc, {"p": _law}, 1, True)},
+    estimators={"unbiased": Estimator("unbiased", _doc, {"p": _law}, 1, True,
+                                       {"p": "mean"}),
+                "mle": Estimator("mle", _doc, {"p": _law}, 1, True, {"p": "mean"})},
     default_estimator="unbiased",
+    data="bernoulli",
     collapse="the probability fixes at 0 or 1",
     absorbing="fixation",
 )

@@ -33,10 +33,13 @@ EXPONENTIAL = Family(
     title="Exponential rate",
     parameters=(RATE,),
     estimators={
-        "mle": Estimator("mle", "MLE n / sum(x)", {"rate": InverseGamma(n, lam * n)}, 3),
+        "mle": Estimator("mle", "MLE n / sum(x)", {"rate": InverseGamma(n, lam * n)}, 3,
+                         statistics={"rate": "rate_mle"}),
         "unbiased": Estimator("unbiased", "(n - 1) / sum(x)",
-                              {"rate": InverseGamma(n, lam * (n - 1))}, 3),
+                              {"rate": InverseGamma(n, lam * (n - 1))}, 3,
+                              statistics={"rate": "rate_unbiased"}),
     },
     default_estimator="unbiased",
+    data="exponential",
     collapse="the scale 1/rate shrinks to 0 almost surely",
 )

@@ -40,11 +40,13 @@ GAUSSIAN_MEAN = Family(
     parameters=(MU,),
     constants=(SIGMA2,),
     estimators={
-        "unbiased": Estimator("unbiased", _sample_mean, {"mu": _mean_law}, 1, True),
-        "mle": Estimator("mle", _sample_mean, {"mu": _mean_law}, 1, True),
+        "unbiased": Estimator("unbiased", _sample_mean, {"mu": _mean_law}, 1, True,
+                              {"mu": "mean"}),
+        "mle": Estimator("mle", _sample_mean, {"mu": _mean_law}, 1, True, {"mu": "mean"}),
     },
     default_estimator="unbiased",
     collapse="the estimate wanders without limit: E(mu_T - mu)^2 diverges",
+    data="normal",
 )
 
 GAUSSIAN_VARIANCE = Family(
@@ -52,11 +54,14 @@ GAUSSIAN_VARIANCE = Family(
     title="Gaussian variance",
     parameters=(SIGMA2,),
     estimators={
-        "unbiased": Estimator("unbiased", "S^2, divisor n - 1", {"sigma2": _s2_law}, 2),
-        "mle": Estimator("mle", "MLE, divisor n", {"sigma2": _mle_law}, 2),
+        "unbiased": Estimator("unbiased", "S^2, divisor n - 1", {"sigma2": _s2_law}, 2,
+                              statistics={"sigma2": "var_unbiased"}),
+        "mle": Estimator("mle", "MLE, divisor n", {"sigma2": _mle_law}, 2,
+                         statistics={"sigma2": "var_mle"}),
     },
     default_estimator="unbiased",
     collapse="the variance shrinks to 0 almost surely",
+    data="normal",
 )
 
 GAUSSIAN = Family(
@@ -65,10 +70,13 @@ GAUSSIAN = Family(
     parameters=(MU, SIGMA2),
     estimators={
         "unbiased": Estimator("unbiased", "sample mean and S^2",
-                              {"mu": _mean_law, "sigma2": _s2_law}, 2),
+                              {"mu": _mean_law, "sigma2": _s2_law}, 2,
+                              statistics={"mu": "mean", "sigma2": "var_unbiased"}),
         "mle": Estimator("mle", "sample mean and the MLE variance",
-                         {"mu": _mean_law, "sigma2": _mle_law}, 2),
+                         {"mu": _mean_law, "sigma2": _mle_law}, 2,
+                         statistics={"mu": "mean", "sigma2": "var_mle"}),
     },
     default_estimator="unbiased",
     collapse="the variance shrinks to 0 almost surely",
+    data="normal",
 )

@@ -30,11 +30,14 @@ MVGAUSSIAN = Family(
     estimators={
         "unbiased": Estimator("unbiased", "sample mean and covariance, divisor n - 1",
                               {"mu": Normal(mu, sigma / n),
-                               "Sigma": Wishart(n - 1, 1 / (n - 1), sigma)}, 2),
+                               "Sigma": Wishart(n - 1, 1 / (n - 1), sigma)}, 2,
+                              statistics={"mu": "mean", "Sigma": "cov_unbiased"}),
         "mle": Estimator("mle", "sample mean and covariance, divisor n",
-                         {"mu": Normal(mu, sigma / n), "Sigma": Wishart(n - 1, 1 / n, sigma)}, 2),
+                         {"mu": Normal(mu, sigma / n), "Sigma": Wishart(n - 1, 1 / n, sigma)}, 2,
+                         statistics={"mu": "mean", "Sigma": "cov_mle"}),
     },
     default_estimator="unbiased",
     collapse="the covariance shrinks to 0 (log det falls without limit)",
+    data="mvnormal",
     vector=True,
 )

@@ -27,9 +27,11 @@ POISSON = Family(
     name="poisson",
     title="Poisson rate",
     parameters=(LAM,),
-    estimators={"unbiased": Estimator("unbiased", _doc, {"lam": _law}, 1, True),
-                "mle": Estimator("mle", _doc, {"lam": _law}, 1, True)},
+    estimators={"unbiased": Estimator("unbiased", _doc, {"lam": _law}, 1, True,
+                                       {"lam": "mean"}),
+                "mle": Estimator("mle", _doc, {"lam": _law}, 1, True, {"lam": "mean"})},
     default_estimator="unbiased",
+    data="poisson",
     collapse="the rate dies out (extinction of the counts)",
     absorbing="extinction",
 )

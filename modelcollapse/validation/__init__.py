@@ -1,1 +1,5 @@
-"""Monte Carlo random walks (arrives with the simulation issue)."""
+"""Monte Carlo random walks of the parameter estimate, and theory-versus-simulation checks."""
+
+from modelcollapse.validation.simulate import simulate, summary_at_T
+
+__all__ = ["simulate", "summary_at_T"]

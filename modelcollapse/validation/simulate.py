@@ -1,0 +1,247 @@
+r"""``simulate``: Monte Carlo random walks of the parameter estimate, as an xarray Dataset.
+
+.. math::
+
+    \hat\theta_0 \sim \text{law}(\theta^*, n_0), \qquad
+    \hat\theta_t \sim \text{law}(\hat\theta_{t-1}, n_t), \quad t = 1, \dots, T,
+
+vectorised across replications (blocks of :data:`~modelcollapse.validation.engine.BLOCK`)
+and streamed over generations.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from modelcollapse.families import Bias, Family, get_family
+from modelcollapse.schedules import Schedule
+from modelcollapse.theory.derive import parameter_values
+from modelcollapse.validation.engine import (
+    BLOCK,
+    Spec,
+    components,
+    merge,
+    run_blocks,
+)
+from modelcollapse.validation.sampling import MODES
+
+__all__ = ["simulate", "summary_at_T", "BACKENDS", "DEFAULT_MAX_MEMORY", "RECORD_BUDGET"]
+
+BACKENDS = ("local", "dask")
+#: refuse runs whose estimated memory is above this (bytes), before allocating anything
+DEFAULT_MAX_MEMORY = 4 * 2**30
+#: values kept for exact quantiles: at most this many (replications x recorded generations)
+RECORD_BUDGET = 20_000_000
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def record_generations(T: int, reps: int, n_components: int) -> np.ndarray:
+    """Generations whose values are kept for exact quantiles: all of them when
+    ``reps * (T + 1)`` fits :data:`RECORD_BUDGET`, else about log-spaced ones with 0 and T."""
+    budget = max(2, RECORD_BUDGET // max(1, reps * n_components))
+    if T + 1 <= budget:
+        return np.arange(T + 1)
+    grid = np.unique(np.round(np.geomspace(1, T + 1, budget)).astype(int) - 1)
+    return np.unique(np.concatenate([[0], grid, [T]]))
+
+
+def estimate_memory(reps: int, T: int, n_components: int, n_record: int, trajectories: bool,
+                    state_floats: int) -> int:
+    """Bytes: states and temporaries, recorded values, trajectories (float64)."""
+    floats = reps * (6 * state_floats + n_record * n_components + 2 * n_components)
+    if trajectories:
+        floats += reps * (T + 1) * n_components
+    return 8 * floats
+
+
+def simulate(
+    family: str | Family,
+    *,
+    schedule: Schedule | str | None = None,
+    T: int = 100,
+    reps: int = 10_000,
+    seed: int = 0,
+    mode: str = "exact",
+    workflow: str = "replace",
+    estimator: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    bias: Bias | None = None,
+    dim: int | None = None,
+    threshold: float = 1e-2,
+    trajectories: bool = False,
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    max_memory: int = DEFAULT_MAX_MEMORY,
+) -> xr.Dataset:
+    r"""Simulate ``reps`` independent walks of ``family`` up to generation ``T``.
+
+    Returns an :class:`xarray.Dataset` with, per generation ``t`` and ``component``:
+    ``mean``, ``variance`` (across replications), ``median``, ``q05``, ``q95`` (exact, at the
+    recorded generations; NaN elsewhere), ``collapsed_fraction`` (scale below ``threshold``
+    times its true value, rate above true/``threshold``, probability fixed at 0 or 1, count
+    rate at 0); ``final`` (``rep``, ``component``): the estimates at ``T``; ``trajectory``
+    (``rep``, ``t``, ``component``) when ``trajectories=True``; ``n`` (``t``): the sizes.
+
+    ``mode`` is ``"exact"`` (the exact one-step law), ``"brute"`` (draw the data and refit)
+    or ``"normal"`` (normal approximation). ``backend="dask"`` runs chunks on a Dask cluster
+    (``scheduler`` address, default a local cluster); the numbers equal the local ones.
+
+    Examples
+    --------
+    >>> ds = simulate("gaussian-variance", schedule=Schedule("n0", n0=20), T=50, reps=2000,
+    ...               seed=1, progress=False)
+    >>> float(ds["mean"].sel(t=50, component="sigma2")) > 0
+    True
+    >>> ds["median"].sel(t=50, component="sigma2").item() < 0.5  # the median collapses
+    True
+    """
+    fam = get_family(family)
+    est = fam.estimator(estimator)
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if workflow not in ("replace", "accumulate"):
+        raise ValueError(f"workflow must be replace or accumulate, got {workflow!r}")
+    if workflow == "accumulate" and not est.pools_as_mean:
+        raise ValueError(f"workflow 'accumulate' is simulated for sample means (gaussian-mean, "
+                         f"bernoulli, poisson, categorical), not {fam.name}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    reps = _positive_int("reps", reps)
+    if isinstance(T, bool) or not isinstance(T, int | np.integer) or T < 0:
+        raise ValueError(f"T must be an integer >= 0, got {T!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    if not (0 < threshold < 1):
+        raise ValueError(f"threshold must be in (0, 1), got {threshold!r}")
+    bias = bias if bias is not None and bias.active else None
+    if bias is not None and workflow == "accumulate":
+        raise ValueError("bias is not supported with the accumulate workflow")
+    schedule = Schedule(schedule) if isinstance(schedule, str) else (schedule or Schedule("n0"))
+    values = parameter_values(fam, params, dim=dim)
+    d = len(values[fam.parameters[-1].name]) if fam.vector else 1
+    minimum = max(est.min_size, d + 1 if fam.name == "mvgaussian" else 1)
+    sizes = schedule.sizes(int(T), minimum=minimum, family=fam.name)
+    comps = components(fam, values)
+    record = record_generations(int(T), reps, len(comps))
+    state_floats = sum(int(np.prod(np.shape(v))) ** (2 if p.domain == "spd" else 1)
+                       for p, v in ((p, values[p.name]) for p in fam.parameters))
+    need = estimate_memory(reps, int(T), len(comps), len(record), trajectories, state_floats)
+    if need > max_memory:
+        raise ValueError(f"this run needs about {need / 2**30:.1f} GiB, above max_memory = "
+                         f"{max_memory / 2**30:.1f} GiB; allowed: fewer reps, no trajectories, "
+                         "or a larger max_memory")
+    spec = Spec(fam, est.name, sizes, reps, int(seed),
+                {k: v for k, v in values.items() if k in {p.name for p in fam.parameters}},
+                {c.name: float(values[c.name][0]) for c in fam.constants}, mode, workflow, bias,
+                float(threshold), record, trajectories, d)
+    groups = _groups(spec.n_blocks, chunk_size, workers)
+    start = time.perf_counter()
+    if backend == "dask":
+        from modelcollapse.validation.dask_backend import run_on_dask
+
+        parts = run_on_dask(spec, groups, scheduler=scheduler)
+    else:
+        parts = _run_local(spec, groups, workers, progress)
+    merged = merge(parts)
+    return _dataset(spec, schedule, comps, merged, time.perf_counter() - start, backend)
+
+
+def _groups(n_blocks: int, chunk_size: int | None, workers: int | None) -> list[range]:
+    if chunk_size is None:
+        per = max(1, -(-n_blocks // max(1, workers or os.cpu_count() or 1)))
+    else:
+        per = max(1, -(-_positive_int("chunk_size", chunk_size) // BLOCK))
+    return [range(b, min(b + per, n_blocks)) for b in range(0, n_blocks, per)]
+
+
+def _run_local(spec: Spec, groups: list[range], workers: int | None, progress: bool | None):
+    workers = _positive_int("workers", workers) if workers is not None else (os.cpu_count() or 1)
+    T = len(spec.sizes) - 1
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=(T + 1) * len(groups), desc=f"simulate {spec.family.name}",
+                   unit="gen", leave=False)
+    lock = threading.Lock()
+
+    def tick(k: int) -> None:
+        if bar is not None:
+            with lock:
+                bar.update(k)
+
+    try:
+        with ThreadPoolExecutor(max_workers=min(workers, len(groups))) as pool:
+            return list(pool.map(lambda g: run_blocks(spec, g, tick), groups))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _dataset(spec: Spec, schedule: Schedule, comps, merged: dict, seconds: float,
+             backend: str) -> xr.Dataset:
+    T = len(spec.sizes) - 1
+    names = [c.name for c in comps]
+    quant = np.full((3, T + 1, len(comps)), np.nan)
+    if len(spec.record):
+        quant[:, spec.record] = np.quantile(merged["recorded"], [0.05, 0.5, 0.95], axis=1)
+    coords = {"t": np.arange(T + 1), "component": names, "rep": np.arange(spec.reps)}
+    dims = ("t", "component")
+    data = {
+        "n": (("t",), spec.sizes),
+        "mean": (dims, merged["mean"]),
+        "variance": (dims, merged["variance"]),
+        "median": (dims, quant[1]),
+        "q05": (dims, quant[0]),
+        "q95": (dims, quant[2]),
+        "collapsed_fraction": (dims, merged["collapsed_fraction"]),
+        "truth": (("component",), np.array([c.truth for c in comps])),
+        "final": (("rep", "component"), merged["final"]),
+    }
+    if merged["trajectories"] is not None:
+        data["trajectory"] = (("rep", "t", "component"), merged["trajectories"])
+    attrs = {"family": spec.family.name, "estimator": spec.estimator, "mode": spec.mode,
+             "workflow": spec.workflow, "schedule": schedule.text or "explicit sizes",
+             "n0": int(spec.sizes[0]), "T": T, "reps": spec.reps, "seed": spec.seed,
+             "threshold": spec.threshold, "backend": backend, "seconds": seconds,
+             "bias_kappa": float(spec.bias.kappa) if spec.bias else 0.0,
+             "bias_alpha": float(spec.bias.alpha) if spec.bias else 1.0}
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def summary_at_T(ds: xr.Dataset) -> dict[str, Any]:
+    """The ``simulate --json`` object: every summary at generation T (a number for one
+    component, a dict by component otherwise)."""
+    last = ds.isel(t=-1)
+    out: dict[str, Any] = {}
+    for key in ("mean", "variance", "median", "q05", "q95", "collapsed_fraction"):
+        vals = {str(c): _num(v) for c, v in zip(ds["component"].values, last[key].values,
+                                                strict=True)}
+        out[key] = next(iter(vals.values())) if len(vals) == 1 else vals
+    out.update({k: ds.attrs[k] for k in ("family", "estimator", "mode", "workflow", "schedule",
+                                         "n0", "T", "reps", "seed", "seconds", "backend")})
+    return out
+
+
+def _num(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
