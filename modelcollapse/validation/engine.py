@@ -25,7 +25,7 @@ from modelcollapse.validation.sampling import step
 __all__ = ["BLOCK", "Spec", "BlockPartials", "run_blocks", "merge", "components"]
 
 #: replications per random stream; chunks and workers group whole blocks
-BLOCK = 4096
+BLOCK = 16384
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ def components(family: Family, values: Mapping[str, np.ndarray]) -> list[Compone
 
 
 def _flatten(state: Mapping[str, np.ndarray], comps: Sequence[Component]) -> np.ndarray:
+    if len(comps) == 1 and comps[0].index == () and comps[0].rule != "logdet":
+        return state[comps[0].parameter][:, None]  # a view: no copy for scalar families
     cols = []
     for c in comps:
         arr = state[c.parameter]
@@ -180,7 +182,8 @@ def run_blocks(spec: Spec, blocks: range,
             flat = _flatten(new, comps)
             r = flat.shape[0]
             mean = flat.mean(axis=0)
-            means[k, t], m2[k, t] = mean, ((flat - mean) ** 2).sum(axis=0)
+            dev = flat - mean
+            means[k, t], m2[k, t] = mean, np.einsum("ij,ij->j", dev, dev)
             collapsed[k, t] = _collapsed(flat, comps, spec.threshold, spec.dim).sum(axis=0)
             if t in record_slot:
                 recorded[record_slot[t], start:start + r] = flat
