@@ -100,9 +100,13 @@ def _draw_law(law: Law, state: np.ndarray, values: Mapping, n: int,
     raise ValueError(f"no sampler for the law {type(law).__name__}")
 
 
-def _apply_bias(value: np.ndarray, kind: str, bias: Bias | None, n: int) -> np.ndarray:
+def _apply_bias(value: np.ndarray, kind: str, bias: Bias | None, n: int,
+                name: str = "", family: str = "") -> np.ndarray:
     if bias is None or not bias.active:
         return value
+    if kind not in ("location", "scale", "rate", "covariance"):
+        raise ValueError(f"bias is defined for location, scale and rate parameters; "
+                         f"{name} of {family} is a {kind}")
     amount = float(bias.kappa) * n ** (-float(bias.alpha))
     if kind == "location":
         return value + amount
@@ -139,7 +143,8 @@ def step(family: Family, estimator: str, state: State, n: int, rng: np.random.Ge
                 new[p.name] = mean + np.sqrt(var) * rng.standard_normal(mean.shape)
             else:
                 new[p.name] = _draw_law(est.laws[p.name], state[p.name], values, n, rng)
-    return {p.name: _apply_bias(new[p.name], p.kind, bias, n) for p in family.parameters}
+    return {p.name: _apply_bias(new[p.name], p.kind, bias, n, p.name, family.name)
+            for p in family.parameters}
 
 
 def _brute(family: Family, statistics: Mapping[str, str] | None, state: State,

@@ -134,6 +134,9 @@ def simulate(
     bias = bias if bias is not None and bias.active else None
     if bias is not None and workflow == "accumulate":
         raise ValueError("bias is not supported with the accumulate workflow")
+    if bias is not None:  # refuse bias on a probability up front, as the theory does
+        for p in fam.parameters:
+            fam.moment_map(p.name, est.name, bias)
     schedule = Schedule(schedule) if isinstance(schedule, str) else (schedule or Schedule("n0"))
     values = parameter_values(fam, params, dim=dim)
     d = len(values[fam.parameters[-1].name]) if fam.vector else 1
