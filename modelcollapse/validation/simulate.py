@@ -160,7 +160,8 @@ def simulate(
     if backend == "dask":
         from modelcollapse.validation.dask_backend import run_on_dask
 
-        parts = run_on_dask(spec, groups, scheduler=scheduler)
+        show = sys.stderr.isatty() if progress is None else progress
+        parts = run_on_dask(spec, groups, scheduler=scheduler, progress=show)
     else:
         parts = _run_local(spec, groups, workers, progress)
     merged = merge(parts)
