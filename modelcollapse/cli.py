@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="threads (local backend)")
     p.add_argument("--out", default=None, help="write the Dataset: FILE.nc or FILE.csv")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p = sub.add_parser("validate", help="theory versus Monte Carlo for every family")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--quick", action="store_true", help="fewer schedules and replications")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--family", action="append", default=None, metavar="FAMILY",
+                   help="restrict to a family (repeatable; default: all)")
+    p.add_argument("--out", default=None, help="also write the checks to FILE.csv or FILE.json")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -216,8 +224,14 @@ def _write_dataset(ds: Any, path: str) -> None:
             "rep").to_dataframe().to_csv(path)
 
 
+def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
+    from modelcollapse.validation.checks import run_validate
+
+    return run_validate(args)
+
+
 COMMANDS = {"families": _cmd_families, "derive": _cmd_derive, "improve": _cmd_improve,
-            "simulate": _cmd_simulate}
+            "simulate": _cmd_simulate, "validate": _cmd_validate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = COMMANDS[args.command](args)
         if args.json:
             print(json.dumps(out, allow_nan=False, default=_json_default))
+        if args.command == "validate" and not out["passed"]:
+            return 1  # a failed check: the contract's exit status 1
     except (UsageError, ValueError, TypeError, OverflowError) as exc:
         message = " ".join(str(exc).split())
         print(f"error: {message}", file=sys.stderr)

@@ -109,6 +109,19 @@ def test_bad_input_exits_2_with_one_line(args: list[str], needle: str) -> None:
     assert needle in lines[0]
 
 
+def test_validate_quick_for_one_family_follows_the_contract() -> None:
+    out = run_json("validate", "--quick", "--family", "poisson")
+    assert out["passed"] is True and out["checks"]
+    assert {"name", "theory", "mc", "se", "z", "passed"} <= set(out["checks"][0])
+
+
+def test_simulate_contract_keys() -> None:
+    out = run_json("simulate", "bernoulli", "--T", "5", "--reps", "2000", "--n0", "5")
+    assert {"mean", "variance", "median", "q05", "q95", "collapsed_fraction", "reps", "seed",
+            "seconds"} <= set(out)
+    assert out["reps"] == 2000 and out["seed"] == 0
+
+
 def test_derive_does_not_import_pymc() -> None:
     code = ("import sys; from modelcollapse.cli import main; main(['derive', 'poisson', '--T', "
             "'5', '--json']); assert 'pymc' not in sys.modules and 'pytensor' not in sys.modules")

@@ -73,8 +73,8 @@ __all__ = [
 #: A check passes when :math:`|z| \le` ``Z_TOL``. For a standard normal z,
 #: :math:`P(|z| > 4.5) = 2\Phi(-4.5) \approx 6.8\times 10^{-6}`; by Bonferroni the chance that
 #: *any* of :math:`N` correct checks fails is at most :math:`N \cdot 6.8\times 10^{-6}`:
-#: about 0.2 % for the ~300 checks of the quick run and about 1 % for the ~1500 of the full
-#: run (the seeds are fixed, so a given run is reproducible either way).
+#: about 0.3 % for the 429 checks of the quick run and 0.6 % for the 929 of the full run
+#: (the seeds are fixed, so a given run is reproducible either way).
 Z_TOL: Final[float] = 4.5
 #: Kolmogorov-Smirnov p-value below which exact and brute force are declared different;
 #: :math:`2\Phi(-Z_{TOL})`, so a KS check has the same false-alarm rate as a z check.
@@ -651,7 +651,7 @@ def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None
     ----------
     quick : bool, optional
         Fewer schedules, :math:`R = 2\cdot 10^4` replications (under a minute on 2 cores);
-        the full run uses :math:`R = 10^5` (a few minutes).
+        the full run uses :math:`R = 10^5` (about 5 minutes).
     seed : int, optional
         Base seed; each task's seed is derived from it and the task's name.
     progress : bool or None, optional

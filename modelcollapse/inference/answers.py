@@ -1,0 +1,917 @@
+r"""Answers from posterior (or prior) draws of the bias :math:`(\kappa, \alpha)`.
+
+The question behind this module: *from the estimates seen so far, how likely is collapse under
+the schedule I plan, and how fast must the sample size grow to be safe?* (SPEC section 6). It
+works on plain numpy arrays of draws, whatever produced them (the PyMC fit of
+:mod:`modelcollapse.inference.fit`, :func:`prior_draws`, or a user's own sampler); it never
+imports PyMC.
+
+The model (SPEC sections 1 and 3): an estimator of a positive parameter with bias factor
+:math:`c(n) = 1 - \kappa n^{-\alpha}` multiplying the unbiased one-step law,
+
+.. math::
+
+    \hat\sigma^2_t = c(n_t)\,\hat\sigma^2_{t-1}\,\frac{\chi^2_{n_t-1}}{n_t-1}
+    \quad\text{(Gaussian variance)}, \qquad
+    \hat\lambda_t = c(n_t)\,\hat\lambda_{t-1}\,\frac{n_t-1}{G_t},\ G_t\sim\Gamma(n_t, 1)
+    \quad\text{(exponential rate)}.
+
+The walk does not collapse iff :math:`\sum_t n_t^{-1} < \infty` and
+:math:`\sum_t n_t^{-\alpha} < \infty`; for :math:`n_t \asymp t^p` this asks
+:math:`p > p^* = \max(1, 1/\alpha)`.
+
+Conventions
+-----------
+* **Future generations.** A candidate schedule describes the *future*: generation
+  :math:`T + t` (``t = 1..horizon``, :math:`T` the last observed one) uses the schedule's
+  :math:`n_t`. With ``last_n`` given, the schedule is resumed where the pipeline already is
+  instead (see :func:`collapse_probability`).
+* **Collapse by the horizon** (``method="simulate"``): the estimate falls below
+  :math:`\varepsilon` times its value at the last observation at *some* generation
+  :math:`T + 1, \dots, T + H` (first passage).
+* **Collapse at the horizon** (``method="analytic"``, and ``endpoint_probability`` of the
+  simulation): :math:`\hat\theta_{T+H} < \varepsilon\,\hat\theta_T`.
+* **Fresh start**: the same question for a pipeline that starts again from the real data:
+  the walk starts at the true value :math:`\theta^*`, generation 0 is fitted on
+  :math:`n_0` real points (with the same bias), generations :math:`1..H` use
+  :math:`n_1..n_H`; collapse means :math:`\hat\theta_t < \varepsilon\,\theta^*` for some
+  :math:`t \in \{0, \dots, H\}`.
+
+All walks are multiplicative, so the probabilities do not depend on the starting value.
+
+Examples
+--------
+>>> import numpy as np
+>>> from modelcollapse.schedules import Schedule
+>>> kappa, alpha = np.full(500, 0.5), np.full(500, 0.5)
+>>> plans = {"constant": Schedule("n0", n0=20), "cubic": Schedule("n0*t**3", n0=20)}
+>>> for row in collapse_table(kappa, alpha, plans, horizon=50, epsilon=0.1):
+...     print(row["schedule"], row["safety_probability"], row["collapse_probability"])
+constant 0.0 1.0
+cubic 1.0 0.0
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from modelcollapse.families.laws import digamma_minus_log, trigamma
+from modelcollapse.schedules import Schedule
+
+__all__ = [
+    "FAMILIES",
+    "METHODS",
+    "PRIOR_N_MIN",
+    "CollapseAnswer",
+    "required_growth_exponent",
+    "hdi",
+    "growth_summary",
+    "safety_probability",
+    "collapse_probability",
+    "collapse_table",
+    "format_table",
+    "prior_draws",
+    "prior_predictive",
+]
+
+#: families with an exact multiplicative one-step law handled here (the positive parameter)
+FAMILIES = ("gaussian-variance", "exponential")
+#: ways to compute the collapse probability
+METHODS = ("simulate", "analytic")
+#: default n_min of the prior: b = kappa * n_min**(-alpha) is the bias at that sample size
+PRIOR_N_MIN = 20
+#: number of (generation x draw) values held at once by the simulation (about 16 MB each)
+_CHUNK_VALUES = 2**21
+#: how far a schedule is scanned for ``last_n``
+_MAX_RESUME = 10**6
+
+
+# ---------------------------------------------------------------------------------------------
+# input checks
+# ---------------------------------------------------------------------------------------------
+def _draws(kappa: Any, alpha: Any | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Flattened float arrays of draws, checked (``kappa`` may be None when only alpha is)."""
+    out = []
+    for name, value in (("kappa", kappa), ("alpha", alpha)):
+        if value is None:
+            out.append(None)
+            continue
+        arr = np.asarray(value, dtype=float).ravel()
+        if arr.size == 0:
+            raise ValueError(f"{name} must hold at least one draw, got an empty array")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} draws must be finite numbers, got {np.sum(~np.isfinite(arr))}"
+                             " non-finite values")
+        if name == "kappa" and np.any(arr < 0):
+            raise ValueError(f"kappa must be >= 0 in every draw, got min {arr.min():.6g}")
+        if name == "alpha" and np.any(arr <= 0):
+            raise ValueError(f"alpha must be > 0 in every draw, got min {arr.min():.6g}")
+        out.append(arr)
+    k, a = out
+    if k is not None and a is not None and k.size != a.size:
+        raise ValueError(f"kappa and alpha must have the same length (one pair per draw), got "
+                         f"{k.size} and {a.size}")
+    return k, a
+
+
+def _check_epsilon(epsilon: Any) -> float:
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not (
+            0.0 < float(epsilon) < 1.0):
+        raise ValueError(f"epsilon must be in (0, 1), got {epsilon!r}")
+    return float(epsilon)
+
+
+def _check_int(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _check_family(family: Any) -> str:
+    name = getattr(family, "name", family)
+    if name not in FAMILIES:
+        raise ValueError(f"family {name!r} is not supported by the collapse answers; allowed: "
+                         f"{', '.join(FAMILIES)}")
+    return str(name)
+
+
+def _check_schedules(schedules: Any) -> dict[str, Schedule]:
+    if not isinstance(schedules, Mapping) or not schedules:
+        raise ValueError("schedules must be a non-empty mapping of names to Schedule objects")
+    for key, value in schedules.items():
+        if not isinstance(value, Schedule):
+            raise ValueError(f"schedules[{key!r}] must be a Schedule, got "
+                             f"{type(value).__name__}")
+    return {str(k): v for k, v in schedules.items()}
+
+
+def _rng(seed: Any) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+# ---------------------------------------------------------------------------------------------
+# growth
+# ---------------------------------------------------------------------------------------------
+def required_growth_exponent(alpha: Any) -> np.ndarray:
+    r"""The required growth exponent :math:`p^* = \max(1, 1/\alpha)` per draw.
+
+    A schedule :math:`n_t \asymp t^p` avoids collapse iff :math:`p > p^*` (at :math:`p = p^*` a
+    log factor decides, see :func:`safety_probability`).
+
+    Parameters
+    ----------
+    alpha : array_like
+        Draws of :math:`\alpha > 0`.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`p^*` for each draw (flattened).
+
+    Raises
+    ------
+    ValueError
+        If some :math:`\alpha \le 0` or is not finite.
+
+    Examples
+    --------
+    >>> required_growth_exponent([0.25, 0.5, 1.0, 2.0]).tolist()
+    [4.0, 2.0, 1.0, 1.0]
+    """
+    _, a = _draws(None, alpha)
+    return np.maximum(1.0, 1.0 / a)
+
+
+def hdi(values: Any, prob: float = 0.94) -> tuple[float, float]:
+    r"""Highest-density interval of draws: the shortest interval holding a fraction ``prob``.
+
+    With the :math:`m` draws sorted, :math:`x_{(1)} \le \dots \le x_{(m)}`, and
+    :math:`k = \lfloor \mathrm{prob}\cdot m \rfloor`, it is the narrowest
+    :math:`[x_{(i)}, x_{(i+k)}]` (the rule of ``arviz.hdi`` for unimodal draws).
+
+    Parameters
+    ----------
+    values : array_like
+        Draws (flattened).
+    prob : float, optional
+        Probability mass in (0, 1). Default 0.94.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``.
+
+    Examples
+    --------
+    >>> hdi([0.0, 1.0, 1.1, 1.2, 5.0], prob=0.5)
+    (1.0, 1.2)
+    """
+    x = np.sort(np.asarray(values, dtype=float).ravel())
+    if x.size == 0:
+        raise ValueError("hdi needs at least one draw")
+    if isinstance(prob, bool) or not isinstance(prob, numbers.Real) or not 0 < prob < 1:
+        raise ValueError(f"hdi_prob must be in (0, 1), got {prob!r}")
+    k = int(math.floor(prob * x.size))
+    if k == 0 or k >= x.size:
+        return float(x[0]), float(x[-1])
+    widths = x[k:] - x[:-k]
+    i = int(np.argmin(widths))
+    return float(x[i]), float(x[i + k])
+
+
+def _summary(values: np.ndarray, prob: float) -> dict[str, float]:
+    low, high = hdi(values, prob)
+    return {"mean": float(np.mean(values)), "sd": float(np.std(values, ddof=1))
+            if values.size > 1 else 0.0, "hdi_low": low, "hdi_high": high}
+
+
+def growth_summary(kappa: Any, alpha: Any, *, hdi_prob: float = 0.94) -> dict[str, Any]:
+    r"""Posterior summaries of :math:`\kappa`, :math:`\alpha` and
+    :math:`p^* = \max(1, 1/\alpha)`.
+
+    Parameters
+    ----------
+    kappa, alpha : array_like
+        Draws of equal length (:math:`\kappa \ge 0`, :math:`\alpha > 0`).
+    hdi_prob : float, optional
+        Mass of the highest-density interval (:func:`hdi`). Default 0.94.
+
+    Returns
+    -------
+    dict
+        ``{"kappa": s, "alpha": s, "required_growth_exponent": s, "hdi_prob": hdi_prob,
+        "draws": m}``, each ``s`` a dict with ``mean``, ``sd`` (``ddof=1``), ``hdi_low``,
+        ``hdi_high``.
+
+    Examples
+    --------
+    >>> s = growth_summary([1.0, 1.0, 1.0], [0.25, 0.5, 1.0])
+    >>> s["required_growth_exponent"]["mean"], s["required_growth_exponent"]["hdi_high"]
+    (2.3333333333333335, 4.0)
+    """
+    k, a = _draws(kappa, alpha)
+    return {
+        "kappa": _summary(k, hdi_prob),
+        "alpha": _summary(a, hdi_prob),
+        "required_growth_exponent": _summary(np.maximum(1.0, 1.0 / a), hdi_prob),
+        "hdi_prob": float(hdi_prob),
+        "draws": int(a.size),
+    }
+
+
+def _rational(value: float) -> sp.Rational:
+    return sp.Rational(repr(float(value)))
+
+
+def _safe_mask(alpha: np.ndarray, schedule: Schedule) -> np.ndarray:
+    """Per draw: whether both sum n^-1 and sum n^-alpha converge (exact near the boundary)."""
+    growth = schedule.growth()
+    if growth is None:
+        raise ValueError(f"cannot decide the growth of {schedule!r}: growth class undecided; "
+                         "allowed: schedules growing like b^t t^p (log t)^q")
+    excess = growth.base - 1
+    if excess.is_positive:
+        return np.ones(alpha.shape, dtype=bool)
+    if excess.is_negative:
+        return np.zeros(alpha.shape, dtype=bool)
+    p, q = growth.power, growth.log_power
+    if not (excess.is_zero and p.is_number and q.is_number and p.is_real and q.is_real):
+        raise ValueError(f"cannot decide the growth of {schedule!r}: growth class undecided "
+                         f"(base {growth.base}, power {p}, log power {q}); allowed: numeric "
+                         "b^t t^p (log t)^q (give s a value)")
+    pf, qf = float(p), float(q)
+
+    def converges(a: np.ndarray) -> np.ndarray:
+        x = pf * a - 1.0
+        out = (x > 0) | ((x == 0) & (qf * a > 1.0))
+        near = np.abs(x) <= 1e-9 * max(1.0, abs(pf))
+        for value in np.unique(a[near]):  # decide the boundary exactly (floats by their repr)
+            ar = _rational(value)
+            pa = p * ar - 1
+            ok = bool(pa.is_positive) or bool(pa.is_zero and (q * ar - 1).is_positive)
+            out[a == value] = ok
+        return out
+
+    return converges(np.ones(1))[0] & converges(alpha)
+
+
+def safety_probability(alpha: Any, schedule: Schedule) -> float:
+    r"""Posterior probability that ``schedule`` is asymptotically safe (no collapse).
+
+    With :math:`n_t \sim C\,b^t\,t^p(\log t)^q` (:meth:`Schedule.growth`), a draw
+    :math:`\alpha` is safe iff :math:`\sum n_t^{-1}` and :math:`\sum n_t^{-\alpha}` both
+    converge: always for :math:`b > 1`, never for :math:`b < 1`, and for :math:`b = 1` iff
+    :math:`pa > 1`, or :math:`pa = 1` and :math:`qa > 1`, for both :math:`a = 1` and
+    :math:`a = \alpha`. Draws with :math:`p\alpha` within :math:`10^{-9}` of 1 are decided in
+    exact arithmetic, reading the float :math:`\alpha` by its decimal repr (0.4 is 2/5), as
+    :meth:`Schedule.converges` does. :math:`\kappa` plays no part: any :math:`\kappa > 0`
+    collapses a schedule with :math:`\sum n_t^{-\alpha} = \infty`, and :math:`\kappa = 0` has
+    probability 0 under a continuous posterior.
+
+    Parameters
+    ----------
+    alpha : array_like
+        Draws of :math:`\alpha > 0`.
+    schedule : Schedule
+        The planned schedule.
+
+    Returns
+    -------
+    float
+        Fraction of safe draws.
+
+    Raises
+    ------
+    ValueError
+        If the growth class is undecided (explicit sizes, unrecognised expression, a symbolic
+        ``s`` without value); the message names the schedule.
+
+    Examples
+    --------
+    >>> safety_probability([0.4, 0.6, 1.0], Schedule("n0*t**2"))
+    0.6666666666666666
+    >>> safety_probability([0.4], Schedule("n0*t**2.5*log(t+1)**3"))
+    1.0
+    """
+    _, a = _draws(None, alpha)
+    if not isinstance(schedule, Schedule):
+        raise ValueError(f"schedule must be a Schedule, got {type(schedule).__name__}")
+    return float(np.mean(_safe_mask(a, schedule)))
+
+
+# ---------------------------------------------------------------------------------------------
+# collapse probability
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CollapseAnswer:
+    r"""Posterior predictive probability of collapse under one schedule.
+
+    Attributes
+    ----------
+    probability : float
+        Continuing from the last observation: first passage below
+        :math:`\varepsilon\hat\theta_T` by generation :math:`T + H` (``simulate``), or
+        :math:`\hat\theta_{T+H} < \varepsilon\hat\theta_T` in the normal approximation
+        (``analytic``).
+    se : float
+        Its Monte Carlo standard error: :math:`\sqrt{p(1-p)/m}` over the :math:`m` walks
+        (``simulate``); the standard error of the posterior average of the per-draw
+        probabilities (``analytic``).
+    method : str
+        ``"simulate"`` or ``"analytic"``.
+    horizon : int
+        :math:`H`.
+    epsilon : float
+        :math:`\varepsilon`.
+    drift : float
+        Posterior mean of the expected log drift
+        :math:`E\log(\hat\theta_{T+H}/\hat\theta_T) = \sum_t[\log c(n_t) + E\log R(n_t)]`.
+    log_sd : float
+        :math:`\sqrt{\sum_t \mathrm{Var}\log R(n_t)}` (the same for every draw).
+    fresh_probability, fresh_se, fresh_drift : float
+        The same three numbers from a fresh start (walk from :math:`\theta^*`, generations
+        :math:`0..H`, threshold :math:`\varepsilon\theta^*`).
+    endpoint_probability : float or None
+        ``simulate`` only: the simulated :math:`P(\hat\theta_{T+H} < \varepsilon\hat\theta_T)`,
+        comparable with the analytic value.
+    threshold : float or None
+        :math:`\varepsilon` times ``start`` when a start value was given (for display).
+    draws : int
+        Number of walks (``simulate``) or draws averaged (``analytic``).
+    sizes : tuple of int
+        First and last future sample size used, :math:`(n_{first}, n_{last})`.
+    """
+
+    probability: float
+    se: float
+    method: str
+    horizon: int
+    epsilon: float
+    drift: float
+    log_sd: float
+    fresh_probability: float
+    fresh_se: float
+    fresh_drift: float
+    endpoint_probability: float | None
+    threshold: float | None
+    draws: int
+    sizes: tuple[int, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields (``sizes`` as a list).
+
+        >>> CollapseAnswer(0.5, 0.01, "simulate", 10, 0.1, -1.0, 0.5, 0.6, 0.01, -1.1, 0.4,
+        ...                None, 100, (5, 5)).to_dict()["sizes"]
+        [5, 5]
+        """
+        out = asdict(self)
+        out["sizes"] = list(self.sizes)
+        return out
+
+
+def _future_sizes(schedule: Schedule, horizon: int, last_n: int | None) -> np.ndarray:
+    """n_0 followed by the H future sizes (as float)."""
+    if last_n is None:
+        sizes = schedule.sizes(horizon)
+        return sizes.astype(float)
+    bound, ceiling = 1024, _MAX_RESUME
+    while True:
+        bound = min(bound, ceiling)
+        try:
+            head = schedule.sizes(bound)[1:]
+        except ValueError:  # sizes beyond 2**53 (fast growth): scan the exact range only
+            ceiling = schedule.exact_horizon()
+            if ceiling >= bound:
+                raise
+            continue
+        reached = np.nonzero(head >= last_n)[0]
+        if reached.size:
+            k = int(reached[0])  # head[k] is n_{k+1}
+            break
+        if bound >= ceiling:
+            raise ValueError(f"{schedule!r} never reaches last_n={last_n} within {bound} "
+                             "generations; allowed: last_n <= the schedule's largest size")
+        bound *= 8
+    future = schedule.sizes(k + horizon)[k + 1:]
+    return np.concatenate([[float(schedule.n0)], future.astype(float)])
+
+
+def _law_terms(family: str, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Per size: (:math:`E\log R`, :math:`\mathrm{Var}\log R`, gamma shape)."""
+    if family == "gaussian-variance":
+        x = (n - 1.0) / 2.0  # R = chi2_{n-1}/(n-1) = G/x, G ~ Gamma(x)
+        return digamma_minus_log(x), trigamma(x), x
+    # exponential: R = (n-1)/G, G ~ Gamma(n)
+    return np.log1p(-1.0 / n) - digamma_minus_log(n), trigamma(n), n.copy()
+
+
+def _check_sizes(family: str, n: np.ndarray, schedule: Schedule) -> None:
+    if np.any(n < 2):
+        raise ValueError(f"{schedule!r} has a sample size n_t < 2 within the horizon; allowed "
+                         f"for {family}: n_t >= 2")
+
+
+def _check_factor(kappa: np.ndarray, alpha: np.ndarray, n_min: float, schedule: Schedule,
+                  ) -> None:
+    amount = kappa * np.exp(-alpha * math.log(n_min))
+    bad = amount >= 1.0
+    if np.any(bad):
+        raise ValueError(
+            f"the bias factor 1 - kappa n^-alpha is not positive at n_t={int(n_min)} of "
+            f"{schedule!r} for {int(bad.sum())} of {bad.size} draws; allowed: kappa < n_t^alpha "
+            "for every generation (sizes at least the smallest observed one)")
+
+
+@dataclass
+class _Pass:
+    """Raw results of one schedule for both methods."""
+
+    hit: np.ndarray | None
+    fresh_hit: np.ndarray | None
+    end_hit: np.ndarray | None
+    drift: np.ndarray
+    fresh_drift: np.ndarray
+    var: float
+    fresh_var: float
+
+
+def _run(family: str, kappa: np.ndarray, alpha: np.ndarray, n: np.ndarray, log_eps: float,
+         rng: np.random.Generator | None) -> _Pass:
+    """Drifts for every draw; with ``rng`` also one simulated walk per draw.
+
+    ``n`` is n_0 followed by the H future sizes. Both walks use the same random numbers for
+    generations 1..H (the fresh walk adds its generation-0 step in front).
+    """
+    mean_log, var_log, shape = _law_terms(family, n)
+    logn = np.log(n)
+    m, steps = kappa.size, n.size - 1
+    drift = np.empty(m)
+    fresh_drift = np.empty(m)
+    hit = fresh_hit = end_hit = None
+    if rng is not None:
+        hit = np.empty(m, dtype=bool)
+        fresh_hit = np.empty(m, dtype=bool)
+        end_hit = np.empty(m, dtype=bool)
+    width = max(1, _CHUNK_VALUES // max(steps, 1))
+    fut_shape = shape[1:, None]
+    fut_scale = (1.0 / shape[1:])[:, None]
+    for lo in range(0, m, width):
+        sl = slice(lo, min(m, lo + width))
+        k, a = kappa[sl], alpha[sl]
+        active = k > 0
+        # log c(n_t) for the future generations (rows) and draws (columns)
+        logc = np.multiply.outer(logn[1:], -a)
+        np.exp(logc, out=logc)
+        logc *= -k
+        np.log1p(logc, out=logc)
+        logc0 = np.log1p(-k * np.exp(-a * logn[0])) if active.any() else np.zeros(k.size)
+        base = float(np.sum(mean_log[1:]))
+        drift[sl] = base + logc.sum(axis=0)
+        fresh_drift[sl] = drift[sl] + mean_log[0] + logc0
+        if rng is None:
+            continue
+        g = rng.standard_gamma(fut_shape, size=(steps, k.size))
+        if family == "gaussian-variance":
+            g *= fut_scale  # R = G / x
+        else:
+            np.reciprocal(g, out=g)
+            g *= (n[1:] - 1.0)[:, None]  # R = (n - 1) / G
+        np.log(g, out=g)
+        g += logc
+        np.cumsum(g, axis=0, out=g)
+        low = g.min(axis=0)
+        hit[sl] = low < log_eps
+        end_hit[sl] = g[-1] < log_eps
+        g0 = rng.standard_gamma(shape[0], size=k.size)
+        r0 = g0 / shape[0] if family == "gaussian-variance" else (n[0] - 1.0) / g0
+        first = np.log(r0) + logc0
+        fresh_hit[sl] = (first < log_eps) | (first + low < log_eps)
+    return _Pass(hit, fresh_hit, end_hit, drift, fresh_drift,
+                 float(np.sum(var_log[1:])), float(np.sum(var_log)))
+
+
+def _normal_cdf(z: np.ndarray) -> np.ndarray:
+    return 0.5 * np.vectorize(math.erfc)(-z / math.sqrt(2.0)) if z.size else z
+
+
+def _answers(res: _Pass, method: str, horizon: int, epsilon: float, start: float | None,
+             n: np.ndarray) -> CollapseAnswer:
+    m = res.drift.size
+    sizes = (int(n[1]), int(n[-1]))
+    threshold = None if start is None else epsilon * float(start)
+    if method == "simulate":
+        p = float(np.mean(res.hit))
+        pf = float(np.mean(res.fresh_hit))
+        return CollapseAnswer(
+            p, math.sqrt(p * (1 - p) / m), method, horizon, epsilon, float(np.mean(res.drift)),
+            math.sqrt(res.var), pf, math.sqrt(pf * (1 - pf) / m), float(np.mean(res.fresh_drift)),
+            float(np.mean(res.end_hit)), threshold, m, sizes)
+    log_eps = math.log(epsilon)
+    per = _normal_cdf((log_eps - res.drift) / math.sqrt(res.var))
+    per_f = _normal_cdf((log_eps - res.fresh_drift) / math.sqrt(res.fresh_var))
+
+    def se(x: np.ndarray) -> float:
+        return float(np.std(x, ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0
+
+    return CollapseAnswer(
+        float(np.mean(per)), se(per), method, horizon, epsilon, float(np.mean(res.drift)),
+        math.sqrt(res.var), float(np.mean(per_f)), se(per_f), float(np.mean(res.fresh_drift)),
+        None, threshold, m, sizes)
+
+
+def _select(kappa: np.ndarray, alpha: np.ndarray, draws: int | None,
+            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``draws`` pairs: a random subset, or every pair repeated evenly when asking for more."""
+    if draws is None:
+        return kappa, alpha
+    draws = _check_int("draws", draws, 1)
+    m = kappa.size
+    if draws <= m:
+        idx = rng.choice(m, size=draws, replace=False)
+    else:
+        idx = np.concatenate([np.arange(m)] * (draws // m) + [rng.choice(m, draws % m, False)])
+    return kappa[idx], alpha[idx]
+
+
+def _prepare(kappa: Any, alpha: Any, family: Any, schedules: Any, horizon: Any, epsilon: Any,
+             start: Any, last_n: Any, method: str | None
+             ) -> tuple[np.ndarray, np.ndarray, str, dict[str, Schedule], int, float]:
+    k, a = _draws(kappa, alpha)
+    fam = _check_family(family)
+    horizon = _check_int("horizon", horizon, 1)
+    eps = _check_epsilon(epsilon)
+    plans = _check_schedules(schedules)
+    if start is not None and not (isinstance(start, numbers.Real) and math.isfinite(start)
+                                  and start > 0):
+        raise ValueError(f"start must be a finite number > 0 or None, got {start!r}")
+    if last_n is not None:
+        _check_int("last_n", last_n, 1)
+    if method is not None and method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    return k, a, fam, plans, horizon, eps
+
+
+def collapse_probability(
+    kappa: Any,
+    alpha: Any,
+    *,
+    family: str = "gaussian-variance",
+    schedules: Mapping[str, Schedule],
+    horizon: int,
+    epsilon: float = 0.01,
+    start: float | None = None,
+    last_n: int | None = None,
+    draws: int | None = None,
+    seed: int | np.random.Generator | None = 0,
+    method: str = "simulate",
+) -> dict[str, CollapseAnswer]:
+    r"""Posterior predictive probability of collapse by a horizon, per candidate schedule.
+
+    For each draw :math:`(\kappa_i, \alpha_i)` the future walk is
+    :math:`\log(\hat\theta_{T+t}/\hat\theta_T) = \sum_{s=1}^{t}[\log c_i(n_s) + \log R_s]`
+    with :math:`c_i(n) = 1 - \kappa_i n^{-\alpha_i}` and :math:`R_s` the unbiased one-step
+    factor (:math:`\chi^2_{n_s-1}/(n_s-1)` for the variance, :math:`(n_s-1)/\Gamma(n_s, 1)`
+    for the exponential rate).
+
+    ``method="simulate"`` draws one walk per posterior draw (all draws at once, generations
+    streamed in chunks) from the exact laws and reports the first-passage probability
+
+    .. math::
+
+        P\Big(\min_{1 \le t \le H} \hat\theta_{T+t} < \varepsilon\,\hat\theta_T\Big)
+
+    with its Monte Carlo standard error. ``method="analytic"`` uses the exact log-moments
+    :math:`\mu_i = \sum_t[\log c_i(n_t) + E\log R(n_t)]`, with
+    :math:`E\log R = D((n-1)/2)` for the variance (:math:`D(x) = \psi(x) - \log x`, i.e.
+    :math:`\psi((n-1)/2) + \log(2/(n-1))`) and :math:`\log(n-1) - \psi(n)` for the
+    exponential rate, :math:`\sigma^2 = \sum_t \mathrm{Var}\log R(n_t)` (trigamma), and the
+    normal approximation of the **endpoint** probability at the horizon,
+    :math:`\frac1m\sum_i\Phi((\log\varepsilon - \mu_i)/\sigma)` (not a first passage, so
+    it is at most the simulated value up to the approximation).
+
+    Parameters
+    ----------
+    kappa, alpha : array_like
+        Posterior draws (equal length; arrays of any shape are flattened).
+    family : str, optional
+        ``"gaussian-variance"`` (default) or ``"exponential"`` (the rate; it falls towards 0,
+        the fitted scale :math:`1/\lambda` blows up).
+    schedules : Mapping[str, Schedule]
+        Candidate future schedules by name. Generation :math:`T + t` uses the schedule's
+        :math:`n_t`, :math:`t = 1..H`.
+    horizon : int
+        :math:`H \ge 1` future generations.
+    epsilon : float, optional
+        Collapse threshold as a fraction of the reference value, in (0, 1). Default 0.01.
+    start : float, optional
+        The last observed estimate :math:`\hat\theta_T`; only used to report the absolute
+        threshold (the walk is multiplicative, so probabilities do not depend on it).
+    last_n : int, optional
+        Sample size of the last observed generation. When given, the schedule is *resumed*:
+        the future uses :math:`n_{k+1}, \dots, n_{k+H}` with :math:`k + 1` the first
+        :math:`t \ge 1` with :math:`n_t \ge` ``last_n`` (a growing plan continues from the size
+        the pipeline has reached). The fresh start is unaffected.
+    draws : int, optional
+        Number of walks: a random subset of the posterior draws, or each draw repeated evenly
+        when larger than their number. Default: every draw once.
+    seed : int or numpy.random.Generator, optional
+        Seed of the random numbers (one child stream per schedule). Default 0.
+    method : {"simulate", "analytic"}, optional
+        Default ``"simulate"``.
+
+    Returns
+    -------
+    dict[str, CollapseAnswer]
+        By schedule name, in the given order.
+
+    Raises
+    ------
+    ValueError
+        For mismatched draws, :math:`\kappa < 0`, :math:`\alpha \le 0`,
+        :math:`\varepsilon \notin (0, 1)`, ``horizon < 1``, an unknown family or method, sizes
+        :math:`n_t < 2`, or a bias factor :math:`c_i(n_t) \le 0` at some size.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from modelcollapse.schedules import Schedule
+    >>> k, a = np.zeros(2000), np.ones(2000)
+    >>> ans = collapse_probability(k, a, schedules={"n=10": Schedule("10", n0=10)},
+    ...                            horizon=10, epsilon=0.5, method="analytic")["n=10"]
+    >>> round(ans.drift, 4), round(ans.probability, 3)
+    (-1.1521, 0.614)
+    """
+    k, a, fam, plans, horizon, eps = _prepare(kappa, alpha, family, schedules, horizon,
+                                              epsilon, start, last_n, method)
+    children = _children(seed, len(plans) + 1)
+    k, a = _select(k, a, draws, children[0])
+    out = {}
+    for (name, schedule), rng in zip(plans.items(), children[1:], strict=True):
+        n = _sizes_checked(fam, schedule, horizon, last_n, k, a)
+        res = _run(fam, k, a, n, math.log(eps), rng if method == "simulate" else None)
+        out[name] = _answers(res, method, horizon, eps, start, n)
+    return out
+
+
+def _children(seed: Any, count: int) -> list[np.random.Generator]:
+    if isinstance(seed, np.random.Generator):
+        return [seed] * count
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(count)]
+
+
+def _sizes_checked(fam: str, schedule: Schedule, horizon: int, last_n: int | None,
+                   k: np.ndarray, a: np.ndarray) -> np.ndarray:
+    n = _future_sizes(schedule, horizon, last_n)
+    _check_sizes(fam, n, schedule)
+    _check_factor(k, a, float(np.min(n)), schedule)
+    return n
+
+
+def collapse_table(
+    kappa: Any,
+    alpha: Any,
+    schedules: Mapping[str, Schedule],
+    horizon: int,
+    *,
+    family: str = "gaussian-variance",
+    epsilon: float = 0.01,
+    start: float | None = None,
+    last_n: int | None = None,
+    draws: int | None = None,
+    seed: int | np.random.Generator | None = 0,
+) -> list[dict[str, Any]]:
+    r"""One row per schedule: safety, simulated and analytic collapse probabilities, drift.
+
+    Both methods share one pass over the draws (the analytic answer reuses the bias factors
+    of the simulation); see :func:`collapse_probability` for the conventions.
+
+    Parameters
+    ----------
+    kappa, alpha, schedules, horizon, family, epsilon, start, last_n, draws, seed
+        As for :func:`collapse_probability`.
+
+    Returns
+    -------
+    list of dict
+        JSON-ready rows with keys ``schedule`` (name), ``expression`` (the schedule's repr),
+        ``safety_probability`` (:func:`safety_probability`; ``None`` when the growth class is
+        undecided), ``collapse_probability`` and ``collapse_se`` (simulated first passage),
+        ``endpoint_probability`` (simulated, at the horizon), ``analytic_probability``
+        (normal approximation at the horizon), ``fresh_collapse_probability``,
+        ``fresh_collapse_se``, ``fresh_analytic_probability`` (fresh start),
+        ``expected_log_drift`` and ``fresh_expected_log_drift`` (posterior means),
+        ``log_sd``, ``horizon``, ``epsilon``, ``draws``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from modelcollapse.schedules import Schedule
+    >>> rows = collapse_table(np.full(100, 1.0), np.full(100, 1.0),
+    ...                       {"linear": Schedule("n0*t", n0=50)}, horizon=20, epsilon=0.5)
+    >>> print(format_table(rows))
+    schedule  safe   P(collapse)  se     P(end, analytic)  fresh  drift
+    linear    0.000  0.110        0.031  0.076             0.140  -0.1451
+    """
+    k, a, fam, plans, horizon, eps = _prepare(kappa, alpha, family, schedules, horizon,
+                                              epsilon, start, last_n, None)
+    children = _children(seed, len(plans) + 1)
+    k, a = _select(k, a, draws, children[0])
+    rows = []
+    for (name, schedule), rng in zip(plans.items(), children[1:], strict=True):
+        n = _sizes_checked(fam, schedule, horizon, last_n, k, a)
+        res = _run(fam, k, a, n, math.log(eps), rng)
+        sim = _answers(res, "simulate", horizon, eps, start, n)
+        ana = _answers(res, "analytic", horizon, eps, start, n)
+        try:
+            safe: float | None = float(np.mean(_safe_mask(a, schedule)))
+        except ValueError:
+            safe = None
+        rows.append({
+            "schedule": name,
+            "expression": repr(schedule),
+            "safety_probability": safe,
+            "collapse_probability": sim.probability,
+            "collapse_se": sim.se,
+            "endpoint_probability": sim.endpoint_probability,
+            "analytic_probability": ana.probability,
+            "fresh_collapse_probability": sim.fresh_probability,
+            "fresh_collapse_se": sim.fresh_se,
+            "fresh_analytic_probability": ana.fresh_probability,
+            "expected_log_drift": sim.drift,
+            "fresh_expected_log_drift": sim.fresh_drift,
+            "log_sd": sim.log_sd,
+            "horizon": horizon,
+            "epsilon": eps,
+            "draws": int(k.size),
+        })
+    return rows
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """Plain-text table of :func:`collapse_table` rows (``safe`` is ``-`` when undecided).
+
+    >>> print(format_table([{"schedule": "x", "safety_probability": None,
+    ...     "collapse_probability": 0.5, "collapse_se": 0.01, "analytic_probability": 0.4,
+    ...     "fresh_collapse_probability": 0.6, "expected_log_drift": -2.0}]))
+    schedule  safe  P(collapse)  se     P(end, analytic)  fresh  drift
+    x         -     0.500        0.010  0.400             0.600  -2
+    """
+    head = ["schedule", "safe", "P(collapse)", "se", "P(end, analytic)", "fresh", "drift"]
+    body = []
+    for r in rows:
+        safe = r["safety_probability"]
+        body.append([str(r["schedule"]), "-" if safe is None else f"{safe:.3f}",
+                     f"{r['collapse_probability']:.3f}", f"{r['collapse_se']:.3f}",
+                     f"{r['analytic_probability']:.3f}",
+                     f"{r['fresh_collapse_probability']:.3f}",
+                     f"{r['expected_log_drift']:.4g}"])
+    widths = [max(len(h), *(len(b[j]) for b in body)) for j, h in enumerate(head)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+             for line in [head, *body]]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# prior predictive
+# ---------------------------------------------------------------------------------------------
+def prior_draws(draws: int = 4000, *, n_min: int = PRIOR_N_MIN,
+                seed: int | np.random.Generator | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    r"""Draws of :math:`(\kappa, \alpha)` from the default prior (numpy only).
+
+    .. math::
+
+        \alpha = 0.05 + 2.95\,B_2, \quad B_2 \sim \mathrm{Beta}(2, 2); \qquad
+        b = \kappa\, n_{\min}^{-\alpha} \sim \mathrm{Beta}(1, 3), \quad
+        \kappa = b\, n_{\min}^{\alpha}.
+
+    :math:`b` is the relative bias at the sample size :math:`n_{\min}`, so
+    :math:`c(n) = 1 - \kappa n^{-\alpha} > 0` for every :math:`n \ge n_{\min}`.
+
+    Parameters
+    ----------
+    draws : int, optional
+        Number of pairs. Default 4000.
+    n_min : int, optional
+        Smallest sample size the prior protects (>= 1). Default 20.
+    seed : int or numpy.random.Generator, optional
+        Default 0.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(kappa, alpha)``.
+
+    Examples
+    --------
+    >>> k, a = prior_draws(1000, n_min=20)
+    >>> bool(np.all(k * 20.0 ** -a < 1)), bool(np.all((a > 0.05) & (a < 3)))
+    (True, True)
+    """
+    draws = _check_int("draws", draws, 1)
+    n_min = _check_int("n_min", n_min, 1)
+    rng = _rng(seed)
+    alpha = 0.05 + 2.95 * rng.beta(2.0, 2.0, size=draws)
+    b = rng.beta(1.0, 3.0, size=draws)
+    return b * np.exp(alpha * math.log(n_min)), alpha
+
+
+def prior_predictive(
+    schedules: Mapping[str, Schedule],
+    horizon: int,
+    *,
+    family: str = "gaussian-variance",
+    epsilon: float = 0.01,
+    n_min: int = PRIOR_N_MIN,
+    draws: int = 4000,
+    seed: int | None = 0,
+    hdi_prob: float = 0.94,
+) -> dict[str, Any]:
+    r"""Prior-predictive answers: the same summaries when no trajectory was observed.
+
+    Takes ``draws`` pairs from :func:`prior_draws` and returns their :func:`growth_summary`
+    and :func:`collapse_table`; collapse is then measured from the start of the future walk
+    (and from a fresh start, the ``fresh_*`` columns).
+
+    Parameters
+    ----------
+    schedules, horizon, family, epsilon
+        As for :func:`collapse_table`.
+    n_min : int, optional
+        Prior parameter (see :func:`prior_draws`). Schedules with sizes below it may meet a
+        non-positive bias factor and raise ``ValueError``. Default 20.
+    draws : int, optional
+        Prior draws. Default 4000.
+    seed : int, optional
+        Seed for the prior draws and the walks. Default 0.
+    hdi_prob : float, optional
+        For :func:`growth_summary`. Default 0.94.
+
+    Returns
+    -------
+    dict
+        ``{"growth": growth_summary(...), "table": collapse_table(...), "n_min": n_min}``.
+
+    Examples
+    --------
+    >>> from modelcollapse.schedules import Schedule
+    >>> out = prior_predictive({"exp": Schedule("n0*2**t", n0=20)}, 30, draws=500)
+    >>> out["table"][0]["safety_probability"]
+    1.0
+    """
+    seeds = np.random.SeedSequence(seed).spawn(2)
+    kappa, alpha = prior_draws(draws, n_min=n_min, seed=np.random.default_rng(seeds[0]))
+    return {
+        "growth": growth_summary(kappa, alpha, hdi_prob=hdi_prob),
+        "table": collapse_table(kappa, alpha, schedules, horizon, family=family,
+                                epsilon=epsilon, seed=np.random.default_rng(seeds[1])),
+        "n_min": n_min,
+    }
