@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import sympy as sp
@@ -43,7 +44,7 @@ class Parameter:
     kind: Kind
     description: str = ""
 
-    @property
+    @cached_property
     def symbol(self) -> sp.Symbol:
         """The SymPy symbol, with the assumptions of its domain and the LaTeX name."""
         assumptions = {"real": {"real": True}, "unit_interval": {"positive": True}}

@@ -195,6 +195,8 @@ def _run_local(spec: Spec, groups: list[range], workers: int | None, progress: b
                 bar.update(k)
 
     try:
+        if len(groups) == 1 or workers == 1:
+            return [run_blocks(spec, g, tick) for g in groups]
         with ThreadPoolExecutor(max_workers=min(workers, len(groups))) as pool:
             return list(pool.map(lambda g: run_blocks(spec, g, tick), groups))
     finally:
@@ -238,6 +240,8 @@ def _quantiles(recorded: np.ndarray, workers: int) -> np.ndarray:
     rows split over threads (numpy's partition releases the GIL); exact, so any split gives
     the same numbers."""
     rows = recorded.shape[0]
+    if workers == 1 or recorded.size < 1_000_000:  # threads cost more than they save here
+        return np.quantile(recorded, [0.05, 0.5, 0.95], axis=1)
     step = max(1, -(-rows // workers))
     chunks = [slice(i, i + step) for i in range(0, rows, step)]
     with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
