@@ -34,7 +34,7 @@ def seconds(fn, repeat: int = 3) -> float:
 def exact_vs_brute(quick: bool) -> None:
     T = 30 if quick else 100
     kw = dict(schedule=Schedule("n0*t", n0=100), T=T, reps=1000, seed=0, progress=False)
-    exact = seconds(lambda: simulate("gaussian-variance", mode="exact", **kw))
+    exact = seconds(lambda: simulate("gaussian-variance", mode="exact", **kw), repeat=7)
     brute = seconds(lambda: simulate("gaussian-variance", mode="brute", **kw), repeat=1)
     print(f"1. exact {exact:.4f} s, brute {brute:.2f} s (R=1000, T={T}, n_t=100 t): "
           f"exact is {brute / exact:.0f}x faster (target >= 1000x)")
