@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -96,6 +97,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (default: local)")
     p.add_argument("--workers", type=int, default=None, help="threads (local backend)")
     p.add_argument("--out", default=None, help="write the Dataset: FILE.nc or FILE.csv")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p = sub.add_parser("infer", help="posterior of collapse under uncertain estimator bias")
+    p.add_argument("data", help="CSV with columns t, n, estimate (and optionally trajectory)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--family", default="gaussian-variance",
+                   help="family of the estimates (default gaussian-variance)")
+    p.add_argument("--future-schedule", action="append", default=None, metavar="EXPR",
+                   help="candidate future schedule in t and n0 (repeatable; default: "
+                        "n0, n0*t, n0*t**1.5, n0*t**2, n0*t**3)")
+    p.add_argument("--n0", type=int, default=None,
+                   help="n0 of the future schedules (default: the largest observed n)")
+    p.add_argument("--horizon", type=int, default=100, help="future generations (default 100)")
+    p.add_argument("--epsilon", type=float, default=0.01,
+                   help="collapse: the estimate falls below epsilon x its last value")
+    p.add_argument("--draws", type=int, default=1000, help="posterior draws per chain")
+    p.add_argument("--tune", type=int, default=1000, help="tuning steps per chain")
+    p.add_argument("--chains", type=int, default=4, help="chains (default 4)")
+    p.add_argument("--sampler", choices=["auto", "pymc", "nutpie"], default="auto",
+                   help="NUTS implementation (auto: nutpie when installed)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", default=None, help="write the InferenceData to FILE.nc")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = sub.add_parser("validate", help="theory versus Monte Carlo for every family")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -224,6 +246,45 @@ def _write_dataset(ds: Any, path: str) -> None:
             "rep").to_dataframe().to_csv(path)
 
 
+DEFAULT_FUTURE = ("n0", "n0*t", "n0*t**1.5", "n0*t**2", "n0*t**3")
+
+
+def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
+    from modelcollapse.inference import fit_bias, load_trajectories
+    from modelcollapse.inference.answers import collapse_table, format_table, growth_summary
+    from modelcollapse.schedules import Schedule
+
+    if args.out and not args.out.endswith(".nc"):
+        raise UsageError(f"--out must end in .nc, got {args.out!r}")
+    if args.horizon < 1:
+        raise UsageError(f"--horizon must be an integer >= 1, got {args.horizon}")
+    if not 0 < args.epsilon < 1:
+        raise UsageError(f"--epsilon must be in (0, 1), got {args.epsilon}")
+    data = load_trajectories(args.data, family=args.family)
+    n0 = args.n0 if args.n0 is not None else int(max(data.n))
+    schedules = {text: Schedule(text, n0=n0) for text in (args.future_schedule or DEFAULT_FUTURE)}
+    post = fit_bias(data, family=args.family, draws=args.draws, tune=args.tune,
+                    chains=args.chains, seed=args.seed, sampler=args.sampler,
+                    progress=not (args.quiet or args.json) and sys.stderr.isatty())
+    growth = growth_summary(post.kappa, post.alpha)
+    rows = collapse_table(post.kappa, post.alpha, schedules, args.horizon, family=args.family,
+                          epsilon=args.epsilon, seed=args.seed)
+    out = {key: growth[key] for key in ("kappa", "alpha", "required_growth_exponent")}
+    out["collapse_probability"] = {row["schedule"]: row for row in rows}
+    out.update({"rhat_max": post.rhat_max, "ess_bulk_min": post.ess_bulk_min,
+                "divergences": post.divergences, "family": args.family, "n0_future": n0,
+                "horizon": args.horizon, "epsilon": args.epsilon,
+                "transitions": data.n_transitions})
+    if args.out:
+        out["files"] = [post.to_netcdf(args.out)]
+    if not args.json:
+        print(post)
+        print(f"\nfuture schedules with n0 = {n0}, horizon {args.horizon}, "
+              f"collapse below {args.epsilon} x the last estimate:")
+        print(format_table(rows))
+    return out
+
+
 def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
     from modelcollapse.validation.checks import run_validate
 
@@ -231,11 +292,14 @@ def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
 
 
 COMMANDS = {"families": _cmd_families, "derive": _cmd_derive, "improve": _cmd_improve,
-            "simulate": _cmd_simulate, "validate": _cmd_validate}
+            "simulate": _cmd_simulate, "validate": _cmd_validate, "infer": _cmd_infer}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    # warnings (e.g. convergence problems) as one readable line, not a source excerpt
+    warnings.formatwarning = lambda message, category, *args, **kwargs: (
+        f"warning: {' '.join(str(message).split())}\n")
     try:
         args = build_parser().parse_args(argv)
         out = COMMANDS[args.command](args)

@@ -1,0 +1,83 @@
+"""``modelcollapse infer`` through a real subprocess: the JSON contract and bad CSVs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from modelcollapse.families import Bias
+from modelcollapse.inference import from_simulation
+from modelcollapse.schedules import Schedule
+from modelcollapse.validation import simulate
+
+SUMMARY_KEYS = {"mean", "sd", "hdi_low", "hdi_high"}
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "modelcollapse", "infer", *args],
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def data_csv(tmp_path_factory) -> str:
+    ds = simulate("gaussian-variance", schedule=Schedule("n0*t**1.2", n0=20), T=15, reps=8,
+                  seed=11, bias=Bias(2.0, 0.5), trajectories=True, progress=False)
+    cols = from_simulation(ds).to_dict()
+    path = tmp_path_factory.mktemp("infer") / "pipeline.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["trajectory", "t", "n", "estimate"])
+        writer.writerows(zip(cols["trajectory"], cols["t"], cols["n"], cols["estimate"],
+                             strict=True))
+    return str(path)
+
+
+def test_infer_json_contract(data_csv: str) -> None:
+    proc = run(data_csv, "--json", "--draws", "200", "--tune", "200", "--chains", "2",
+               "--sampler", "pymc", "--horizon", "50", "--future-schedule", "n0",
+               "--future-schedule", "n0*t**3")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    for key in ("kappa", "alpha", "required_growth_exponent"):
+        assert SUMMARY_KEYS <= set(out[key])
+        assert out[key]["hdi_low"] <= out[key]["mean"] <= out[key]["hdi_high"]
+    assert set(out["collapse_probability"]) == {"n0", "n0*t**3"}
+    # constant sizes under an estimated bias collapse far more often than cubic growth
+    assert (out["collapse_probability"]["n0"]["collapse_probability"]
+            >= out["collapse_probability"]["n0*t**3"]["collapse_probability"])
+    assert out["collapse_probability"]["n0*t**3"]["safety_probability"] >= \
+        out["collapse_probability"]["n0"]["safety_probability"]
+    assert isinstance(out["divergences"], int) and out["rhat_max"] > 0
+    assert out["transitions"] == 8 * 15
+    for line in proc.stderr.splitlines():  # warnings, if any, are one readable line each
+        assert line.startswith("warning: ")
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("t,n,estimate\n0,20,1.0\n", "has a single row"),
+        ("t,n,estimate\n0,20,1.0\n1,20,abc\n", "row 2, column 'estimate': 'abc' is not a number"),
+        ("t,n\n0,20\n1,20\n", "estimate"),
+        ("t,n,estimate\n0,20,1.0\n1,1,0.5\n", "column 'n'"),
+        ("t,n,estimate\n0,20,1.0\n1,20,-0.5\n", "column 'estimate'"),
+    ],
+)
+def test_bad_csv_exits_2_with_one_line(tmp_path, content: str, needle: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    proc = run(str(path))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], proc.stderr
+
+
+def test_bad_options_exit_2(data_csv: str) -> None:
+    for args, needle in ((["--horizon", "0"], "--horizon"), (["--epsilon", "2"], "--epsilon"),
+                         (["--out", "x.txt"], "--out must end in .nc")):
+        proc = run(data_csv, *args)
+        assert proc.returncode == 2 and needle in proc.stderr

@@ -1,0 +1,181 @@
+"""Sampling the bias posterior (modelcollapse.inference.fit): recovery of known (kappa, alpha)
+from simulated trajectories, diagnostics, output forms."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import warnings
+
+import arviz as az
+import numpy as np
+import pytest
+
+from modelcollapse.families import Bias
+from modelcollapse.inference import (
+    BiasPosterior,
+    ConvergenceWarning,
+    build_model,
+    fit_bias,
+    from_simulation,
+    set_data,
+)
+from modelcollapse.schedules import Schedule
+from modelcollapse.validation import simulate
+
+pytestmark = [
+    # pip-installed PyTensor finds no BLAS when it compiles C code: a note on speed (these
+    # models use no matrix products), emitted by pytensor.link.c.cmodule
+    pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS:UserWarning"),
+]
+
+HAS_NUTPIE = importlib.util.find_spec("nutpie") is not None
+#: PyMC's NUTS everywhere but in the nutpie test: it compiles in a second (nutpie with numba:
+#: several), and its numbers do not depend on whether nutpie is installed
+PYMC = {"sampler": "pymc"}
+
+
+def fit(data, **kwargs):
+    return fit_bias(data, **{**PYMC, **kwargs})
+
+
+def trajectories(family="gaussian-variance", *, kappa=2.0, alpha=0.5, reps=20, T=30, n0=20,
+                 schedule="n0*t**1.2", seed=7):
+    # n0 * t**1.2 with n0 = 20: n_1 = 20 ... n_30 = 1185
+    ds = simulate(family, schedule=Schedule(schedule, n0=n0), T=T, reps=reps, seed=seed,
+                  bias=Bias(kappa, alpha), trajectories=True, progress=False)
+    return from_simulation(ds)
+
+
+@pytest.fixture(scope="module")
+def recovery():
+    """20 trajectories x 30 generations, kappa = 2, alpha = 0.5 (a ConvergenceWarning would
+    fail the test: warnings are errors)."""
+    return fit(trajectories(), draws=500, tune=500, chains=2, seed=1)
+
+
+def test_recovers_kappa_and_alpha_of_simulated_gaussian_variance_walks(recovery):
+    data = trajectories()
+    assert data.n.max() == 1185 and len(data) == 20 and data.n_transitions == 600
+    post = recovery
+    summary = post.to_dict()
+    for name, truth in (("kappa", 2.0), ("alpha", 0.5)):
+        assert summary[name]["hdi_low"] < truth < summary[name]["hdi_high"], (name, summary)
+    p_star = summary["required_growth_exponent"]
+    assert p_star["hdi_low"] < 2.0 < p_star["hdi_high"]
+    assert post.divergences == 0
+    assert post.rhat_max < 1.01
+    assert post.ess_bulk_min >= 400
+
+
+def test_recovers_the_exponential_rate_bias():
+    data = trajectories("exponential", kappa=1.0, alpha=0.7, reps=15, T=25, n0=10)
+    post = fit(data, draws=500, tune=500, chains=2, seed=2)
+    assert post.family == "exponential"
+    for name, truth in (("kappa", 1.0), ("alpha", 0.7)):
+        s = post.stats(name)
+        assert s["hdi_low"] < truth < s["hdi_high"], (name, s)
+
+
+def test_posterior_object(recovery, tmp_path):
+    post = recovery
+    assert isinstance(post, BiasPosterior) and post.sampler in ("pymc", "nutpie")
+    assert post.kappa.shape == post.alpha.shape == (1000,)
+    assert post.n_min == 20
+    np.testing.assert_allclose(post.required_growth_exponent,
+                               np.maximum(1, 1 / post.alpha))
+    np.testing.assert_allclose(post.kappa, post.b * post.n_min ** post.alpha)
+    table = post.summary()
+    assert list(table.index) == ["kappa", "alpha", "b", "required_growth_exponent"]
+    assert {"mean", "sd", "hdi_3%", "hdi_97%", "r_hat", "ess_bulk"} <= set(table.columns)
+    d = post.to_dict()
+    assert {"kappa", "alpha", "required_growth_exponent", "rhat_max", "divergences"} <= set(d)
+    assert set(d["kappa"]) == {"mean", "sd", "hdi_low", "hdi_high"}
+    assert d["kappa"]["mean"] == pytest.approx(float(post.kappa.mean()))
+    text = str(post)
+    assert text.splitlines()[0].startswith("Bias posterior for gaussian-variance")
+    assert "kappa" in text and "r-hat max" in text and "divergences" in text
+    assert post._repr_latex_().startswith("$\\begin{array}")
+    assert "BiasPosterior(gaussian-variance" in repr(post)
+    path = post.to_netcdf(tmp_path / "posterior.nc")
+    back = az.from_netcdf(path)
+    np.testing.assert_array_equal(back.posterior["kappa"].values,
+                                  post.idata.posterior["kappa"].values)
+
+
+def test_same_seed_same_draws(recovery):
+    again = fit(trajectories(), draws=500, tune=500, chains=2, seed=1)
+    np.testing.assert_array_equal(again.kappa, recovery.kappa)
+
+
+def test_one_convergence_warning_names_the_problems():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit(trajectories(reps=3, T=8), draws=30, tune=30, chains=2, seed=0)
+    ours = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(ours) == 1 and len(caught) == 1
+    assert "bulk ESS" in str(ours[0].message)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        post = fit(trajectories(reps=3, T=8), draws=30, tune=30, chains=1, seed=0)
+    assert len(caught) == 1 and "r-hat needs at least 2 chains" in str(caught[0].message)
+    assert np.isnan(post.rhat_max)
+    assert issubclass(ConvergenceWarning, UserWarning)
+
+
+def test_sampling_prints_nothing(capfd, caplog):
+    with caplog.at_level(logging.INFO), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit(trajectories(reps=3, T=8), draws=50, tune=50, chains=1, seed=0,
+            progress=False)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    assert not [r for r in caplog.records if r.name.startswith("pymc")]
+
+
+def test_refit_a_built_model_on_new_data():
+    first, second = trajectories(reps=5, T=10, seed=1), trajectories(reps=5, T=10, seed=2)
+    model = build_model(first)
+    set_data(model, second)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reused = fit(second, model=model, draws=100, tune=100, chains=1, seed=4)
+        fresh = fit(second, draws=100, tune=100, chains=1, seed=4)
+    np.testing.assert_allclose(reused.kappa, fresh.kappa)
+
+
+def test_noisy_model_samples():
+    data = trajectories(reps=4, T=10, n0=50, schedule="n0*t")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # few draws of many latents
+        post = fit(data, noisy=True, draws=200, tune=300, chains=2, seed=0)
+    assert post.noisy and "tau" in post.idata.posterior
+    assert post.idata.posterior["log_theta"].shape[-1] == 44
+    assert np.all(post.draws("tau") > 0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"sampler": "stan"}, r"sampler must be one of auto, pymc, nutpie, got 'stan'"),
+     ({"draws": 0}, r"draws must be an integer >= 1, got 0"),
+     ({"chains": 1.5}, r"chains must be an integer >= 1"),
+     ({"target_accept": 1.0}, r"target_accept must be in \(0, 1\)")],
+)
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fit({"t": [0, 1], "n": [5, 5], "estimate": [1.0, 0.8]}, **kwargs)
+
+
+@pytest.mark.skipif(HAS_NUTPIE, reason="nutpie is installed")
+def test_nutpie_asked_for_but_missing():
+    with pytest.raises(ValueError, match=r"sampler 'nutpie' needs the nutpie package"):
+        fit({"t": [0, 1], "n": [5, 5], "estimate": [1.0, 0.8]}, sampler="nutpie")
+
+
+@pytest.mark.skipif(not HAS_NUTPIE, reason="nutpie is not installed")
+def test_nutpie_recovers_too():
+    post = fit_bias(trajectories(), draws=500, tune=500, chains=2, seed=1, sampler="nutpie")
+    assert post.sampler == "nutpie" and post.divergences == 0 and post.rhat_max < 1.01
+    for name, truth in (("kappa", 2.0), ("alpha", 0.5)):
+        s = post.stats(name)
+        assert s["hdi_low"] < truth < s["hdi_high"], (name, s)

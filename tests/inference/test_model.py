@@ -1,0 +1,219 @@
+"""The PyMC bias model: its log-density against a direct scipy computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import special, stats
+
+from modelcollapse.families import from_moment_map
+from modelcollapse.inference.data import load_trajectories
+from modelcollapse.inference.model import (
+    Priors,
+    build_model,
+    likelihood_kind,
+    set_data,
+    sufficient_statistics,
+)
+
+pytestmark = [
+    # pip-installed PyTensor finds no BLAS when it compiles C code: a note on speed (these
+    # models use no matrix products), emitted by pytensor.link.c.cmodule
+    pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS:UserWarning"),
+]
+
+# two trajectories of different lengths and schedules; n_min = 8
+DATA = {
+    "trajectory": ["a"] * 4 + ["b"] * 3,
+    "t": [0, 1, 2, 3, 0, 1, 2],
+    "n": [10, 8, 16, 32, 50, 50, 100],
+    "estimate": [1.0, 0.7, 0.75, 0.6, 2.0, 1.6, 1.7],
+}
+N_MIN = 8
+DEFAULT = Priors()
+#: PyTensor's Beta log-normaliser (betaln) differs from scipy's by about 2e-8, a constant
+BETA_NORMALISER = 1e-7
+POINTS = [(0.3, 0.8), (0.05, 1.7), (0.6, 0.3)]  # (b, alpha)
+
+
+def steps(data, family="gaussian-variance"):
+    tr = load_trajectories(data, family=family)
+    s = tr.transitions()
+    return s["previous"], s["current"], s["n"].astype(float)
+
+
+def prior_logp(b, alpha, priors=DEFAULT, location=False):
+    raw = (alpha - priors.alpha_low) / (priors.alpha_high - priors.alpha_low)
+    lp_b = (stats.halfnorm.logpdf(b, scale=priors.location_b_sigma) if location
+            else stats.beta.logpdf(b, *priors.b))
+    return lp_b + stats.beta.logpdf(raw, *priors.alpha)
+
+
+def point(model, b, alpha, priors=DEFAULT):
+    raw = (alpha - priors.alpha_low) / (priors.alpha_high - priors.alpha_low)
+    names = {v.name for v in model.value_vars}
+    b_value = np.log(b) if "b_log__" in names else special.logit(b)
+    return {("b_log__" if "b_log__" in names else "b_logodds__"): np.asarray(b_value),
+            "alpha_raw_logodds__": np.asarray(special.logit(raw))}
+
+
+def scipy_loglik(family, data, b, alpha):
+    prev, cur, n = steps(data, family)
+    c = 1 - b * (n / N_MIN) ** -alpha  # = 1 - kappa n^-alpha with kappa = b n_min^alpha
+    if family == "gaussian-variance":
+        k = (n - 1) / 2
+        return stats.gamma.logpdf(cur / prev, a=k, scale=c / k).sum()
+    if family == "exponential":
+        return stats.invgamma.logpdf(cur / prev, a=n, scale=c * (n - 1)).sum()
+    if family == "poisson":
+        keep = prev > 0
+        return stats.poisson.logpmf(np.round(n * cur)[keep], (c * n * prev)[keep]).sum()
+    if family == "gaussian-mean":  # sigma2 = 1 known
+        return stats.norm.logpdf(cur, prev + b * (n / N_MIN) ** -alpha, np.sqrt(1 / n)).sum()
+    raise AssertionError(family)
+
+
+def family_data(family):
+    if family == "poisson":  # estimates are counts / n; one trajectory goes extinct
+        return {**DATA, "estimate": [1.0, 0.75, 0.5, 0.0, 2.0, 1.62, 1.7]}
+    if family == "exponential":
+        return {**DATA, "n": [10, 8, 16, 32, 50, 50, 100]}
+    return DATA
+
+
+@pytest.mark.parametrize("family", ["gaussian-variance", "exponential", "poisson",
+                                    "gaussian-mean"])
+@pytest.mark.parametrize("sufficient", [True, False])
+def test_logp_matches_scipy(family, sufficient):
+    data = family_data(family)
+    model = build_model(data, family=family, sufficient=sufficient)
+    logp = model.compile_logp(jacobian=False)
+    location = family == "gaussian-mean"
+    ours = [float(logp(point(model, b, a))) for b, a in POINTS]
+    direct = [prior_logp(b, a, location=location) + scipy_loglik(family, data, b, a)
+              for b, a in POINTS]
+    # differences between points: what the sampler sees
+    np.testing.assert_allclose(np.diff(ours), np.diff(direct), rtol=1e-9, atol=1e-9)
+    # and the constants too: the model's log-density is the exact one
+    np.testing.assert_allclose(ours, direct, rtol=0, atol=BETA_NORMALISER)
+
+
+def test_sufficient_statistics_give_the_per_transition_logp_on_many_transitions():
+    rng = np.random.default_rng(5)
+    rows = {"t": [], "n": [], "estimate": [], "trajectory": []}
+    for j in range(6):
+        sizes = rng.choice([5, 9, 30, 200], size=12)
+        theta = np.exp(np.cumsum(rng.normal(0, 0.3, size=12)))
+        rows["t"] += list(range(12))
+        rows["n"] += sizes.tolist()
+        rows["estimate"] += theta.tolist()
+        rows["trajectory"] += [j] * 12
+    fast, slow = build_model(rows), build_model(rows, sufficient=False)
+    stats_ = sufficient_statistics(rows)
+    assert len(stats_.arrays["n"]) == 4  # cost grows with distinct sizes, not transitions
+    lf, ls = fast.compile_logp(), slow.compile_logp()
+    for b, a in POINTS:
+        p = point(fast, b, a)
+        assert float(lf(p)) == pytest.approx(float(ls(p)), rel=1e-10)
+
+
+def test_gaussian_variance_sufficient_statistics_are_the_documented_ones():
+    prev, cur, n = steps(DATA)
+    s = sufficient_statistics(DATA)
+    assert s.likelihood == "gamma" and s.n_min == N_MIN
+    for size in np.unique(n):
+        y = (cur / prev)[n == size]
+        k, m = (size - 1) / 2, len(y)
+        i = int(np.flatnonzero(s.arrays["n"] == size)[0])
+        assert s.arrays["w_log"][i] == pytest.approx(-m * k)
+        assert s.arrays["w_inv"][i] == pytest.approx(-k * y.sum())
+        assert s.arrays["const"][i] == pytest.approx(
+            m * (k * np.log(k) - special.gammaln(k)) + (k - 1) * np.log(y).sum())
+
+
+def test_normal_approximation_for_a_user_scale_family():
+    fam = from_moment_map("my-scale", parameter="theta", mean="theta",
+                          variance="theta**2/n", domain="positive", kind="scale")
+    assert likelihood_kind(fam) == "normal_scale"
+    model = build_model(DATA, family=fam)
+    logp = model.compile_logp(jacobian=False)
+    prev, cur, n = steps(DATA)
+    for b, a in POINTS:
+        c = 1 - b * (n / N_MIN) ** -a
+        direct = stats.norm.logpdf(cur, c * prev, c * prev / np.sqrt(n)).sum()
+        assert float(logp(point(model, b, a))) == pytest.approx(prior_logp(b, a) + direct,
+                                                                abs=BETA_NORMALISER)
+
+
+def test_deterministics_and_variables():
+    model = build_model(DATA)
+    assert [v.name for v in model.free_RVs] == ["b", "alpha_raw"]
+    assert {d.name for d in model.deterministics} == {"alpha", "kappa",
+                                                      "required_growth_exponent"}
+    outs = model.replace_rvs_by_values(
+        [model["kappa"], model["alpha"], model["required_growth_exponent"]])
+    f = model.compile_fn(outs, inputs=model.value_vars, point_fn=True)
+    kappa, alpha, p = f(point(model, 0.3, 0.8))
+    assert alpha == pytest.approx(0.8)
+    assert kappa == pytest.approx(0.3 * N_MIN**0.8)
+    assert p == pytest.approx(1 / 0.8)
+
+
+def test_set_data_swaps_the_data_of_a_built_model():
+    other = {**DATA, "estimate": [1.0, 0.9, 0.8, 0.85, 2.0, 2.1, 1.9],
+             "n": [10, 12, 16, 32, 50, 60, 100]}
+    model = build_model(DATA)
+    set_data(model, other)
+    fresh = build_model(other)
+    p = point(fresh, 0.3, 0.8)
+    assert float(model.compile_logp()(p)) == pytest.approx(float(fresh.compile_logp()(p)))
+
+
+def test_noisy_model_has_one_latent_per_observation_and_the_exact_log_ratio_density():
+    model = build_model(DATA, noisy=True, priors=Priors(tau_sigma=0.2))
+    assert {v.name for v in model.free_RVs} == {"b", "alpha_raw", "tau", "log_theta"}
+    assert model["log_theta"].type.shape == (7,)
+    logp = model.compile_logp(jacobian=False)
+    prev, cur, n = steps(DATA)
+    latent = np.log(DATA["estimate"]) + np.linspace(-0.05, 0.05, 7)
+    tau = 0.07
+    base = {**point(model, 0.3, 0.8), "tau_log__": np.asarray(np.log(tau)),
+            "log_theta": latent}
+    idx = np.array([1, 2, 3, 5, 6])
+    z = latent[idx] - latent[idx - 1]
+    c = 1 - 0.3 * (n / N_MIN) ** -0.8
+    k = (n - 1) / 2
+    direct = (prior_logp(0.3, 0.8) + stats.halfnorm.logpdf(tau, scale=0.2)
+              + (stats.gamma.logpdf(np.exp(z), a=k, scale=c / k) + z).sum()
+              + stats.norm.logpdf(np.log(DATA["estimate"]), latent, tau).sum())
+    assert float(logp(base)) == pytest.approx(direct, abs=BETA_NORMALISER)
+
+
+def test_noisy_needs_a_multiplicative_family_and_same_shape_data():
+    with pytest.raises(ValueError, match="noisy=True needs a family with an exact "
+                                         "multiplicative law"):
+        build_model(family_data("poisson"), family="poisson", noisy=True)
+    model = build_model(DATA, noisy=True)
+    with pytest.raises(ValueError, match="the noisy model needs data of the same shape"):
+        set_data(model, {"t": [0, 1], "n": [5, 5], "estimate": [1.0, 1.1]})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"b": (0, 3)}, r"prior b must be two Beta shapes > 0"),
+     ({"alpha_low": 2, "alpha_high": 1}, r"0 < alpha_low < alpha_high"),
+     ({"tau_sigma": -1}, r"prior tau_sigma must be > 0")],
+)
+def test_priors_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Priors(**kwargs)
+
+
+def test_custom_priors_enter_the_model():
+    priors = Priors(b=(2, 2), alpha=(1, 1), alpha_low=0.1, alpha_high=2)
+    model = build_model(DATA, priors=priors)
+    logp = model.compile_logp(jacobian=False)
+    b, a = 0.4, 1.2
+    direct = prior_logp(b, a, priors) + scipy_loglik("gaussian-variance", DATA, b, a)
+    assert float(logp(point(model, b, a, priors))) == pytest.approx(direct,
+                                                                 abs=BETA_NORMALISER)
