@@ -119,6 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", default=None, help="write the InferenceData to FILE.nc")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p = sub.add_parser("reproduce", help="all figures, tables and LaTeX of the study")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--quick", action="store_true",
+                   help="fewer replications and shorter horizons (under 2 minutes)")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--data", metavar="FILE.csv", default=None,
+                   help="also run the real-data study (F7) on this CSV table: numeric "
+                        "covariates; a binary target gives logistic regression, else linear")
+    p.add_argument("--target", metavar="COLUMN", default=None, help="response column of --data")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
     p = sub.add_parser("validate", help="theory versus Monte Carlo for every family")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quick", action="store_true", help="fewer schedules and replications")
@@ -126,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--family", action="append", default=None, metavar="FAMILY",
                    help="restrict to a family (repeatable; default: all)")
     p.add_argument("--out", default=None, help="also write the checks to FILE.csv or FILE.json")
+    p.add_argument("--inference", action="store_true",
+                   help="also calibrate the Bayesian bias model (SBC and recovery; PyMC)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -285,6 +298,24 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _cmd_reproduce(args: argparse.Namespace) -> dict[str, Any]:
+    from modelcollapse.validation.reproduce import run_reproduce
+
+    if (args.data is None) != (args.target is None):
+        raise UsageError("--data FILE.csv and --target COLUMN must be given together")
+    out = run_reproduce(args.out, quick=args.quick, seed=args.seed,
+                        progress=False if (args.quiet or args.json) else None)
+    if args.data is not None:
+        from modelcollapse.validation.realdata import figure_realdata
+
+        extra = figure_realdata(args.out, quick=args.quick, seed=args.seed, data=args.data,
+                                target=args.target)
+        out["files"] = [*out["files"], *[f for f in extra if f not in out["files"]]]
+    if not args.json:
+        print("\n".join(out["files"]))
+    return out
+
+
 def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
     from modelcollapse.validation.checks import run_validate
 
@@ -292,7 +323,8 @@ def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
 
 
 COMMANDS = {"families": _cmd_families, "derive": _cmd_derive, "improve": _cmd_improve,
-            "simulate": _cmd_simulate, "validate": _cmd_validate, "infer": _cmd_infer}
+            "simulate": _cmd_simulate, "validate": _cmd_validate, "infer": _cmd_infer,
+            "reproduce": _cmd_reproduce}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

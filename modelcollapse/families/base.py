@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from typing import Literal
 
@@ -72,8 +73,14 @@ class Parameter:
 
 
 def _exact(value: float | sp.Expr) -> sp.Expr:
+    """A float as a small exact fraction when it is one (0.5 -> 1/2, 0.58333... -> 7/12),
+    else as a Float: a fraction with a 16-digit denominator as an exponent would make SymPy
+    build polynomials of that degree."""
     if isinstance(value, float):
-        return sp.Rational(repr(value))
+        frac = Fraction(repr(value)).limit_denominator(10_000)
+        if abs(float(frac) - value) <= 1e-12 * max(1.0, abs(value)):
+            return sp.Rational(frac.numerator, frac.denominator)
+        return sp.Float(value)
     return sp.sympify(value)  # safe: a number or a SymPy expression, never user text
 
 

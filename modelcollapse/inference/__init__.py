@@ -24,6 +24,8 @@ _EXPORTS = {
     "Priors": "model", "Statistics": "model", "build_model": "model", "set_data": "model",
     "sufficient_statistics": "model",
     "fit_bias": "fit", "BiasPosterior": "fit", "ConvergenceWarning": "fit",
+    "sbc": "calibration", "recovery_grid": "calibration", "SBCResult": "calibration",
+    "Design": "design", "expected_widths": "design", "compare_designs": "design",
 }
 #: submodules whose ``__all__`` is re-exported as well (numpy only)
 _ALSO = ("answers",)

@@ -66,7 +66,7 @@ __all__ = [
     "Check",
     "ValidationReport",
     "validate",
-    "add_validate_command",
+    "inference_checks",
     "run_validate",
 ]
 
@@ -712,17 +712,38 @@ def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None
 # ---------------------------------------------------------------------------------------------
 
 
-def add_validate_command(subparsers: Any) -> Any:
-    """Add the ``validate`` subcommand to the ``modelcollapse`` argument parser."""
-    p = subparsers.add_parser("validate", help="theory versus Monte Carlo for every family")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--quick", action="store_true", help="fewer schedules and replications")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    p.add_argument("--family", action="append", default=None, metavar="FAMILY",
-                   help="restrict to a family (repeatable; default: all)")
-    p.add_argument("--out", default=None, help="also write the checks to FILE.csv or FILE.json")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
+def inference_checks(*, quick: bool = False, seed: int = 0) -> list[Check]:
+    r"""Calibration of the Bayesian bias model (PyMC, imported here): simulation-based
+    calibration (ranks of the true :math:`\kappa, \alpha, b` uniform; a chi-square test at the
+    named failure rate :data:`~modelcollapse.inference.calibration.SBC_FAILURE_RATE`) and
+    recovery on a grid of true :math:`(\kappa, \alpha)` (both inside the 94% HDI, and the
+    quality gates: no divergences, :math:`\hat R \le 1.01`, bulk ESS :math:`\ge 400`)."""
+    from scipy import stats
+
+    from modelcollapse.inference.calibration import recovery_grid, sbc
+
+    size = {"draws": 400, "tune": 400, "chains": 4} if quick else {}
+    result = sbc(replications=20 if quick else 100, seed=seed, **size)
+    checks = []
+    for name, p in result.p_values.items():
+        checks.append(Check(f"SBC rank uniformity of {name} ({len(result.ranks[name])} "
+                            f"replications; fails below p = {result.level:.2g})",
+                            result.level, p, math.nan, float(stats.norm.isf(p / 2)),
+                            p >= result.level))
+    # quick: one well-identified cell (SPEC's example); full: the calibration module's grid
+    rows = recovery_grid(((2.0, 0.5),), seed=seed) if quick else recovery_grid(seed=seed)
+    for row in rows:
+        for par, truth, mean, (low, high) in (("kappa", row.kappa, row.kappa_mean, row.kappa_hdi),
+                                              ("alpha", row.alpha, row.alpha_mean,
+                                               row.alpha_hdi)):
+            se = (high - low) / (2 * 1.881)  # the 94% HDI spans about +-1.881 sd
+            ok = low <= truth <= high and not row.problems()
+            problems = "; ".join(row.problems()) or "gates met"
+            checks.append(Check(f"recovery kappa={row.kappa:g} alpha={row.alpha:g}: {par} in "
+                                f"94% HDI [{low:.3g}, {high:.3g}], {problems}",
+                                truth, mean, se, (mean - truth) / se if se > 0 else math.nan,
+                                ok))
+    return checks
 
 
 def run_validate(args: Any) -> dict[str, Any]:
@@ -739,6 +760,8 @@ def run_validate(args: Any) -> dict[str, Any]:
         raise ValueError(f"the folder of --out does not exist: {args.out!r}")
     report = validate(quick=args.quick, seed=args.seed, families=args.family,
                       progress=False if (args.quiet or args.json) else None)
+    if getattr(args, "inference", False):
+        report.checks.extend(inference_checks(quick=args.quick, seed=args.seed))
     out = report.to_dict()
     if args.out:
         (report.to_csv if args.out.endswith(".csv") else report.to_json)(args.out)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
 import json
@@ -11,13 +10,13 @@ import math
 import numpy as np
 import pytest
 
+from modelcollapse.cli import build_parser
 from modelcollapse.validation import checks
 from modelcollapse.validation.checks import (
     KS_P_MIN,
     Z_TOL,
     Check,
     ValidationReport,
-    add_validate_command,
     median_check,
     proportion_check,
     run_validate,
@@ -156,8 +155,7 @@ def test_check_to_dict_non_finite() -> None:
 
 
 def test_cli_pair(tmp_path, capsys) -> None:
-    parser = argparse.ArgumentParser(prog="modelcollapse")
-    add_validate_command(parser.add_subparsers(dest="command"))
+    parser = build_parser()
     out_file = tmp_path / "v.csv"
     args = parser.parse_args(["validate", "--json", "--quick", "--family", "gaussian-mean",
                               "--out", str(out_file)])
