@@ -22,6 +22,7 @@ from scipy import special, stats
 
 from modelcollapse.families import Bias, from_moment_map, get_family
 from modelcollapse.validation.sampling import step
+from tests.validation.zscores import mean_z, variance_z
 
 #: z-score tolerance of every moment check. Two-sided normal tail at 4.5 sigma: 6.8e-6 per
 #: check, so a few hundred checks in this suite fail by chance with probability ~1e-3 for a
@@ -62,20 +63,6 @@ def _ks(sample: np.ndarray, dist) -> float:
     return float(stats.kstest(sample, dist.cdf).pvalue)
 
 
-def mean_z(x: np.ndarray, expected: float) -> float:
-    """z-score of the sample mean against ``expected`` (standard error from the sample)."""
-    x = np.asarray(x, dtype=float)
-    return float((x.mean() - expected) / (x.std(ddof=1) / math.sqrt(len(x))))
-
-
-def variance_z(x: np.ndarray, expected: float) -> float:
-    """z-score of the sample variance against ``expected``; its standard error
-    ``sqrt((m4 - s^4) / N)`` comes from the sample fourth central moment."""
-    x = np.asarray(x, dtype=float)
-    c = x - x.mean()
-    s2 = float(np.mean(c**2)) * len(x) / (len(x) - 1)
-    m4 = float(np.mean(c**4))
-    return (s2 - expected) / math.sqrt((m4 - s2**2) / len(x))
 
 
 def _counts_on_grid(x: np.ndarray, n: int) -> np.ndarray:

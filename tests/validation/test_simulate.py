@@ -33,6 +33,7 @@ from modelcollapse.theory import (
 from modelcollapse.validation import simulate
 from modelcollapse.validation.engine import BLOCK
 from modelcollapse.validation.simulate import estimate_memory, record_generations
+from tests.validation.zscores import mean_z, variance_z
 
 #: the module (the package attribute ``simulate`` is the function)
 simulate_module = importlib.import_module("modelcollapse.validation.simulate")
@@ -54,20 +55,6 @@ RTOL = 1e-12
 # ---------------------------------------------------------------------------------------------
 
 
-def mean_z(x: np.ndarray, expected: float) -> float:
-    """z-score of the sample mean against ``expected`` (standard error from the sample)."""
-    x = np.asarray(x, dtype=float)
-    return float((x.mean() - expected) / (x.std(ddof=1) / math.sqrt(len(x))))
-
-
-def variance_z(x: np.ndarray, expected: float) -> float:
-    """z-score of the sample variance against ``expected``; its standard error
-    ``sqrt((m4 - s^4) / N)`` comes from the sample fourth central moment."""
-    x = np.asarray(x, dtype=float)
-    c = x - x.mean()
-    s2 = float(np.mean(c**2)) * len(x) / (len(x) - 1)
-    m4 = float(np.mean(c**4))
-    return (s2 - expected) / math.sqrt((m4 - s2**2) / len(x))
 
 
 def proportion_z(frac: float, p: float, reps: int) -> float:
