@@ -19,7 +19,6 @@ the data are swapped with :func:`~modelcollapse.inference.model.set_data`.
 from __future__ import annotations
 
 import importlib.util
-import logging
 import math
 import numbers
 import time
@@ -42,6 +41,7 @@ from modelcollapse.inference.fit import (
     ConvergenceWarning,
     fit_bias,
 )
+from modelcollapse.inference.fit import _quiet as _fit_quiet
 from modelcollapse.inference.model import (
     Priors,
     build_model,
@@ -80,23 +80,11 @@ def _check_int(name: str, value: Any, low: int) -> int:
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """PyMC's info lines and PyTensor's no-BLAS note (elementwise models need no BLAS) off."""
-    loggers = [logging.getLogger(name) for name in ("pymc", "pytensor")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS",
-                                    category=UserWarning)
-            warnings.filterwarnings("ignore", message="QuadPotentialFullAdapt is an experimental",
-                                    category=UserWarning)
-            # diagnostics are recorded and judged by the caller (gates, SBC), not warned about
-            warnings.filterwarnings("ignore", category=ConvergenceWarning)
-            yield
-    finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.setLevel(level)
+    """The fit's quiet mode (no PyMC info lines, no BLAS note), and no ConvergenceWarning:
+    diagnostics are recorded and judged by the caller (gates, SBC), not warned about."""
+    with _fit_quiet(False), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        yield
 
 
 # ---------------------------------------------------------------------------------------------
