@@ -66,7 +66,7 @@ def compile_expression(expr: sp.Expr) -> Callable[[Values], np.ndarray]:
     missing symbol raises ``KeyError`` when called. Overflow and invalid operations follow
     numpy (inf, nan) without warnings; callers check finiteness.
     """
-    fn = _build(sp.sympify(expr))
+    fn = _build(sp.sympify(expr))  # safe: already a SymPy expression or a number
 
     def run(values: Values) -> np.ndarray:
         with np.errstate(all="ignore"):

@@ -132,7 +132,7 @@ def _law_functions(fam: Family, estimator: str, params: Mapping[str, float] | No
         raise ValueError(f"unknown constant {sorted(unknown)[0]!r} for {fam.name}; "
                          f"allowed: {allowed}")
     law = fam.estimator(estimator).laws[p.name]
-    args = {k: sp.sympify(v).subs(subs) for k, v in law.args().items()}
+    args = {k: sp.sympify(v).subs(subs) for k, v in law.args().items()}  # safe: law arguments
 
     def fn(expr: sp.Expr, *variables: sp.Symbol):
         f = sp.lambdify(variables, expr, "numpy")

@@ -38,7 +38,7 @@ def driver_exponents(bias: Bias | None = None) -> list[sp.Expr]:
     if bias is not None and bias.active:
         alpha = sp.nsimplify(bias.alpha) if isinstance(bias.alpha, float) else bias.alpha
         if alpha != 1:
-            out.append(sp.sympify(alpha))
+            out.append(sp.sympify(alpha))  # safe: a number or a SymPy symbol
     return out
 
 

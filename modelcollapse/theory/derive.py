@@ -346,7 +346,8 @@ def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
         out["log_variance_T"] = sp.Sum(spread.subs(symbols.n, symbols.n_t[t]), (t, 0, horizon))
     out["inverse_sum_T"] = sp.Sum(1 / symbols.n_t[t], (t, 1, horizon))
     out["collapse_condition"] = criteria.collapse_condition(bias)
-    out["required_growth_exponent"] = sp.sympify(criteria.required_growth_exponent(bias)) \
+    out["required_growth_exponent"] = sp.sympify(  # safe: a float or a SymPy Max
+        criteria.required_growth_exponent(bias)) \
         if bias is not None else sp.Integer(1)
     return tuple(out.items())
 

@@ -367,7 +367,7 @@ def improvement_limit_power(s: float | sp.Expr) -> sp.Expr:
     if isinstance(s, bool):
         raise TypeError(f"s must be a positive number or a SymPy expression, got s = {s!r}")
     try:
-        s_expr = sp.sympify(s, strict=True)
+        s_expr = sp.sympify(s, strict=True)  # safe: strict, and s is a number or an Expr
     except (sp.SympifyError, TypeError):
         raise TypeError(
             f"s must be a positive number or a SymPy expression, got s = {s!r}"

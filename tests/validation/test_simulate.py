@@ -33,6 +33,7 @@ from modelcollapse.theory import (
 from modelcollapse.validation import simulate
 from modelcollapse.validation.engine import BLOCK
 from modelcollapse.validation.simulate import estimate_memory, record_generations
+from tests.cases import DIM, PARAMS
 from tests.validation.zscores import mean_z, variance_z
 
 #: the module (the package attribute ``simulate`` is the function)
@@ -94,17 +95,6 @@ def _log_component(family: str) -> str | None:
 # the walk against derive: mean, variance and log-moments at T
 # ---------------------------------------------------------------------------------------------
 
-PARAMS = {
-    "gaussian-mean": {"mu": 1.5, "sigma2": 2.0},
-    "gaussian-variance": {"sigma2": 2.0},
-    "gaussian": {"mu": -0.5, "sigma2": 3.0},
-    "bernoulli": {"p": 0.3},
-    "poisson": {"lam": 2.5},
-    "exponential": {"rate": 2.0},
-    "categorical": {"p": (0.2, 0.3, 0.5)},
-    "mvgaussian": {"mu": (1.0, -2.0, 0.5), "Sigma": (2.0, 0.5, 1.0)},
-}
-DIM = {"mvgaussian": 3}
 #: estimators that differ (the sample-mean families have one law for both names)
 ESTIMATORS = {"gaussian-variance": ("unbiased", "mle"), "gaussian": ("unbiased", "mle"),
               "exponential": ("unbiased", "mle"), "mvgaussian": ("unbiased", "mle")}
