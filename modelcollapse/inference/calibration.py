@@ -611,6 +611,22 @@ def format_recovery(rows: Sequence[RecoveryRow]) -> str:
     return "\n".join(lines)
 
 
+def fit_simulated(design: Design, truths: Sequence[tuple[float, float]], *, family: Family,
+                  seed: int, priors: Priors | None, sampler: str, draws: int, tune: int,
+                  chains: int, cores: int | None) -> Iterator[BiasPosterior]:
+    """For each true ``(kappa, alpha)``: simulate one data set of ``design`` and fit it with one
+    compiled model, refitted (seeds from one spawned child per truth)."""
+    refitter: Refitter | None = None
+    children = np.random.SeedSequence(seed).spawn(len(truths))
+    for (kappa, alpha), child in zip(truths, children, strict=True):
+        sim_seed, fit_seed = (int(v) for v in child.generate_state(2) % (2**31 - 1))
+        data = simulate_design(design, kappa, alpha, family=family, seed=sim_seed)
+        if refitter is None:
+            refitter = Refitter(data, priors=priors, sampler=sampler)
+        yield refitter.fit(data, draws=draws, tune=tune, chains=chains, seed=fit_seed,
+                           cores=cores)
+
+
 def recovery_grid(grid: Sequence[tuple[float, float]] = DEFAULT_GRID, *,
                   trajectories: int = 20, generations: int = 30,
                   schedule: Schedule | str | Sequence[int] = DEFAULT_SIZES,
@@ -635,16 +651,10 @@ def recovery_grid(grid: Sequence[tuple[float, float]] = DEFAULT_GRID, *,
             raise ValueError(f"grid cells must be (kappa, alpha) pairs, got {cell!r}")
         checked.append(_check_truth(cell[0], cell[1], design, fam))
     seed = _check_int("seed", seed, 0)
-    children = np.random.SeedSequence(seed).spawn(len(checked))
-    refitter: Refitter | None = None
     rows = []
-    for (kappa, alpha), child in zip(checked, children, strict=True):
-        sim_seed, fit_seed = (int(v) for v in child.generate_state(2) % (2**31 - 1))
-        data = simulate_design(design, kappa, alpha, family=fam, seed=sim_seed)
-        if refitter is None:
-            refitter = Refitter(data, priors=priors, sampler=sampler)
-        post = refitter.fit(data, draws=draws, tune=tune, chains=chains, seed=fit_seed,
-                            cores=cores)
+    fits = fit_simulated(design, checked, family=fam, seed=seed, priors=priors,
+                         sampler=sampler, draws=draws, tune=tune, chains=chains, cores=cores)
+    for (kappa, alpha), post in zip(checked, fits, strict=True):
         k, a = post.stats("kappa"), post.stats("alpha")
         rows.append(RecoveryRow(
             kappa=kappa, alpha=alpha, kappa_mean=k["mean"], alpha_mean=a["mean"],

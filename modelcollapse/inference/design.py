@@ -28,10 +28,10 @@ import numpy as np
 from modelcollapse.families import Family
 from modelcollapse.inference.calibration import (
     Design,
-    Refitter,
     _check_int,
     _check_truth,
-    simulate_design,
+    _choose,
+    fit_simulated,
 )
 from modelcollapse.inference.data import resolve_family
 from modelcollapse.inference.fit import HDI_PROB
@@ -114,23 +114,18 @@ def expected_widths(design: Design, *, kappa: float, alpha: float, replications:
     kw, aw = np.empty(replications), np.empty(replications)
     kc, ac = np.empty(replications, dtype=bool), np.empty(replications, dtype=bool)
     div = np.empty(replications, dtype=np.int64)
-    refitter: Refitter | None = None
-    for i, child in enumerate(np.random.SeedSequence(seed).spawn(replications)):
-        sim_seed, fit_seed = (int(v) for v in child.generate_state(2) % (2**31 - 1))
-        data = simulate_design(design, kappa, alpha, family=fam, seed=sim_seed)
-        if refitter is None:
-            refitter = Refitter(data, priors=priors, sampler=sampler)
-        post = refitter.fit(data, draws=draws, tune=tune, chains=chains, seed=fit_seed,
-                            cores=cores)
+    fits = fit_simulated(design, [(kappa, alpha)] * replications, family=fam, seed=seed,
+                         priors=priors, sampler=sampler, draws=draws, tune=tune, chains=chains,
+                         cores=cores)
+    for i, post in enumerate(fits):
         k, a = post.stats("kappa"), post.stats("alpha")
         kw[i], aw[i] = k["hdi_high"] - k["hdi_low"], a["hdi_high"] - a["hdi_low"]
         kc[i] = k["hdi_low"] <= kappa <= k["hdi_high"]
         ac[i] = a["hdi_low"] <= alpha <= a["hdi_high"]
         div[i] = post.divergences
-    assert refitter is not None
     return DesignReport(design=design, kappa=kappa, alpha=alpha, kappa_widths=kw,
                         alpha_widths=aw, kappa_covered=kc, alpha_covered=ac, divergences=div,
-                        sampler=refitter.sampler, seconds=time.perf_counter() - start)
+                        sampler=_choose(sampler), seconds=time.perf_counter() - start)
 
 
 def compare_designs(designs: Sequence[Design], *, kappa: float, alpha: float,
