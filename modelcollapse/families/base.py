@@ -167,6 +167,11 @@ class MomentMap:
         return bool(self.coefficients)
 
 
+#: moment maps by (id(family), parameter, estimator, bias); the family is kept beside its map
+#: so that a reused id is detected (families are not hashable)
+_MOMENT_MAPS: dict[tuple, tuple[Family, MomentMap]] = {}
+
+
 @dataclass(frozen=True)
 class Estimator:
     """An estimator of a family: one exact step law per parameter, as data.
@@ -242,8 +247,19 @@ class Family:
         r"""The moment map of one parameter (the first by default), bias included.
 
         Location: :math:`m + \kappa n^{-\alpha}`, same :math:`v`. Positive parameters:
-        :math:`c(n)\,m` and :math:`c(n)^2 v`.
+        :math:`c(n)\,m` and :math:`c(n)^2 v`. Cached per family object: building it factors
+        rational functions with SymPy, and the simulator's normal mode asks every generation.
         """
+        key = (id(self), parameter, estimator, bias)
+        hit = _MOMENT_MAPS.get(key)
+        if hit is not None and hit[0] is self:
+            return hit[1]
+        mm = self._build_moment_map(parameter, estimator, bias)
+        _MOMENT_MAPS[key] = (self, mm)
+        return mm
+
+    def _build_moment_map(self, parameter: str | None, estimator: str | None,
+                          bias: Bias | None) -> MomentMap:
         p = self.parameters[0] if parameter is None else self.parameter(parameter)
         law = self.estimator(estimator).laws[p.name]
         mean, variance = law.mean(), law.variance()
