@@ -17,9 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import arviz as az
 import numpy as np
-import pymc as pm
+
+with warnings.catch_warnings():
+    # ArviZ 0.23 announces its 1.x refactor once a day on first import (PyMC imports it too):
+    # a FutureWarning about ArviZ's own plans, not about anything the user did
+    warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=FutureWarning)
+    import arviz as az
+    import pymc as pm
 
 from modelcollapse.families import Family
 from modelcollapse.inference.data import Trajectories
