@@ -5,9 +5,10 @@ The moment map of a parameter is read off its law:
 :math:`m(\theta, n) = E[\hat\theta\mid\theta]`,
 :math:`v(\theta, n) = \mathrm{Var}[\hat\theta\mid\theta]`.
 
-Estimator bias of order :math:`n^{-\alpha}` (SPEC section 1) is applied here, once, for every
-family: positive parameters (``scale``, ``rate``) get the factor :math:`c(n) = 1 - \kappa
-n^{-\alpha}` on the whole law, location parameters get :math:`+\kappa n^{-\alpha}`.
+Estimator bias of order :math:`n^{-\alpha}` is applied here, once, for every family and every
+engine (:meth:`Family.law`): positive parameters (``scale``, ``rate``, ``covariance``) get the
+factor :math:`c(n) = 1 - \kappa n^{-\alpha}` on the whole law (:meth:`Law.scaled`; a count rate
+is thinned), location parameters the shift :math:`+\kappa n^{-\alpha}` (:meth:`Law.shifted`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Literal
 import sympy as sp
 
 from modelcollapse import symbols
-from modelcollapse.families.laws import Law
+from modelcollapse.families.laws import Law, Wishart
 
 __all__ = ["Parameter", "Estimator", "Family", "Bias", "MomentMap"]
 
@@ -121,6 +122,13 @@ class Bias:
         r""":math:`c(n) = 1 - \kappa n^{-\alpha}`."""
         return 1 - self.amount()
 
+    def check_factor(self, n: int) -> None:
+        """Refuse a sample size where :math:`c(n) \\le 0` (the biased law would not exist)."""
+        factor = 1.0 - float(self.kappa) * float(n) ** (-float(self.alpha))
+        if factor <= 0:
+            raise ValueError(f"the bias factor 1 - kappa n^-alpha = {factor:.4g} is not positive "
+                             f"at n_t={n}; allowed: kappa < n_t^alpha for every generation")
+
 
 Bias.symbolic = Bias(symbols.kappa, symbols.alpha)  # type: ignore[attr-defined]
 
@@ -190,6 +198,9 @@ class Estimator:
     #: (``mean``, ``var_unbiased``, ``var_mle``, ``rate_mle``, ``rate_unbiased``,
     #: ``frequencies``, ``cov_unbiased``, ``cov_mle``); None where there is no data model
     statistics: Mapping[str, str] | None = None
+    #: the laws are the estimator's exact one-step laws; False when they are only the normal
+    #: approximation carrying a moment map (user families declared without a ``law``)
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -229,52 +240,59 @@ class Family:
             raise ValueError(f"unknown estimator {name!r} for {self.name}; allowed: {allowed}")
         return self.estimators[name]
 
+    def min_size(self, estimator: str | None = None, dim: int = 1) -> int:
+        """The smallest admissible :math:`n_t`: the estimator's ``min_size``, raised where a
+        Wishart law needs :math:`df \\ge d` in dimension ``dim``."""
+        est = self.estimator(estimator)
+        size = est.min_size
+        for law in est.laws.values():
+            if isinstance(law, Wishart):
+                while float(law.df.subs(symbols.n, size)) < dim:
+                    size += 1
+        return size
+
+    def law(self, parameter: str | None = None, estimator: str | None = None,
+            bias: Bias | None = None) -> Law:
+        r"""The one-step law of one parameter (the first by default), bias included: the only
+        place where bias meets a law. A location is shifted by :math:`\kappa n^{-\alpha}`, a
+        positive parameter scaled by :math:`c(n) = 1 - \kappa n^{-\alpha}`.
+
+        >>> from modelcollapse.families import get_family
+        >>> get_family("poisson").law(bias=Bias(1, 1))  # thinning keeps integer counts
+        PoissonMean(size=n, rate=lambda*(1 - 1/n))
+        """
+        p = self.parameters[0] if parameter is None else self.parameter(parameter)
+        law = self.estimator(estimator).laws[p.name]
+        if bias is None or not bias.active:
+            return law
+        if p.kind == "location":
+            return law.shifted(bias.amount())
+        if p.kind in ("scale", "rate", "covariance"):
+            return law.scaled(bias.factor())
+        raise ValueError(f"bias is defined for location, scale and rate parameters; "
+                         f"{p.name} of {self.name} is a {p.kind}")
+
     def step_law(self, estimator: str | None = None, bias: Bias | None = None) -> dict[str, str]:
         """The one-step law of each parameter, as text (what ``families`` prints)."""
-        est = self.estimator(estimator)
-        out = {}
-        for p in self.parameters:
-            law = est.laws[p.name]
-            text = str(law)
-            if bias is not None and bias.active:
-                text = (f"{text} + {sp.sstr(bias.amount())}" if p.kind == "location"
-                        else f"({sp.sstr(bias.factor())}) * {text}")
-            out[p.name] = text
-        return out
+        return {p.name: str(self.law(p.name, estimator, bias)) for p in self.parameters}
 
     def moment_map(self, parameter: str | None = None, estimator: str | None = None,
                    bias: Bias | None = None) -> MomentMap:
-        r"""The moment map of one parameter (the first by default), bias included.
-
-        Location: :math:`m + \kappa n^{-\alpha}`, same :math:`v`. Positive parameters:
-        :math:`c(n)\,m` and :math:`c(n)^2 v`. Cached per family object: building it factors
-        rational functions with SymPy, and the simulator's normal mode asks every generation.
+        r"""The moment map of one parameter (the first by default), read off its biased law
+        (:meth:`law`): :math:`m = E[\hat\theta\mid\theta]`,
+        :math:`v = \mathrm{Var}[\hat\theta\mid\theta]`. Cached per family object: building
+        it factors rational functions with SymPy, and the simulator's normal mode asks every
+        generation.
         """
         key = (id(self), parameter, estimator, bias)
         hit = _MOMENT_MAPS.get(key)
         if hit is not None and hit[0] is self:
             return hit[1]
-        mm = self._build_moment_map(parameter, estimator, bias)
+        p = self.parameters[0] if parameter is None else self.parameter(parameter)
+        law = self.law(p.name, estimator, bias)
+        mm = MomentMap.build(p.symbol, law.mean(), law.variance(), law)
         _MOMENT_MAPS[key] = (self, mm)
         return mm
-
-    def _build_moment_map(self, parameter: str | None, estimator: str | None,
-                          bias: Bias | None) -> MomentMap:
-        p = self.parameters[0] if parameter is None else self.parameter(parameter)
-        law = self.estimator(estimator).laws[p.name]
-        mean, variance = law.mean(), law.variance()
-        if bias is not None and bias.active:
-            if p.kind == "location":
-                mean = mean + bias.amount()
-            elif p.kind in ("scale", "rate", "covariance"):
-                c = bias.factor()
-                mean, variance = c * mean, c**2 * variance
-            else:
-                raise ValueError(
-                    f"bias is defined for location, scale and rate parameters; "
-                    f"{p.name} of {self.name} is a {p.kind}"
-                )
-        return MomentMap.build(p.symbol, mean, variance, law)
 
     def __repr__(self) -> str:
         return f"Family({self.name!r}: {', '.join(p.name for p in self.parameters)})"

@@ -339,7 +339,7 @@ def from_moment_map(
     size = _smallest_size(name, theta, float(p.default), exprs, min_size)  # type: ignore[arg-type]
     law = Normal(exprs["mean"], exprs["variance"])
     estimator = Estimator("user", "user-defined moment map (normal approximation)",
-                          {parameter: law}, size)
+                          {parameter: law}, size, exact=False)
     title = f"user-defined: m = {sp.sstr(exprs['mean'])}, v = {sp.sstr(exprs['variance'])}"
     return _user_family(name, title, p, estimator, origin="moment map",
                         texts={"mean": mean, "variance": variance}, register=register)
@@ -428,7 +428,8 @@ def linearised(
     new_name = _check_name(name if name is not None else f"{fam.name}-at-{_slug(value)}")
     new_p = Parameter(p.name, p.symbol_name, p.domain, value, p.kind, p.description)
     new_est = Estimator("linearised", f"{est.description}, linearised at {p.name} = {value} "
-                        "(asymptotic)", {p.name: Normal(m_lin, v_lin)}, est.min_size)
+                        "(asymptotic)", {p.name: Normal(m_lin, v_lin)}, est.min_size,
+                        exact=False)
     title = f"{fam.title}, linearised at {p.name} = {value} (asymptotic)"
     texts = dict(getattr(fam, "texts", {}) or {})
     return _user_family(new_name, title, new_p, new_est, origin="linearised", texts=texts,
@@ -607,7 +608,8 @@ def from_log_density(
 
     variance = sp.simplify(1 / (symbols.n * info))
     law = Normal(theta, variance)
-    estimator = Estimator("mle", "maximum likelihood, asymptotic normal law", {parameter: law}, 1)
+    estimator = Estimator("mle", "maximum likelihood, asymptotic normal law", {parameter: law}, 1,
+                          exact=False)
     title = f"user-defined log-density {sp.sstr(log_f)} on ({lo}, {hi})"
     return _user_family(name, title, p, estimator, origin="log-density",
                         texts={"log_density": log_density,

@@ -9,6 +9,10 @@ the law, the PyMC model writes its likelihood. Adding a law touches one interpre
 * ``ScaledChiSquare``: :math:`\mathrm{scale}\cdot\chi^2_{df}` (Gaussian variance);
 * ``InverseGamma``: :math:`\mathrm{scale}/G`, :math:`G\sim\Gamma(\mathrm{shape}, 1)`
   (exponential rate);
+* ``ScaledGamma``: :math:`\mathrm{scale}\cdot G`, :math:`G\sim\Gamma(\mathrm{shape}, 1)`
+  (a Gamma scale with known shape, a Laplace scale);
+* ``ScaledBeta``: :math:`\mathrm{scale}\cdot B`, :math:`B\sim\mathrm{Beta}(a, b)`
+  (the maximum of a uniform sample);
 * ``BinomialMean``: :math:`\mathrm{Binomial}(n, p)/n` (Bernoulli);
 * ``PoissonMean``: :math:`\mathrm{Poisson}(n\lambda)/n` (Poisson);
 * ``MultinomialMean``: :math:`\mathrm{Multinomial}(n, p)/n` (categorical);
@@ -17,12 +21,16 @@ the law, the PyMC model writes its likelihood. Adding a law touches one interpre
 
 Laws whose draw is the previous value times an independent factor (``multiplicative``) also
 give the exact mean and variance of :math:`\log(\hat\theta_t/\hat\theta_{t-1})`, through
-:math:`D(x) = \psi(x) - \log x` and the trigamma function.
+:math:`D(x) = \psi(x) - \log x` and the trigamma function (:meth:`Multiplicative.log_parts`).
+
+Estimator bias is one transformation of a law (:meth:`Law.scaled` for a positive parameter,
+:meth:`Law.shifted` for a location), so every engine sees the biased law and none applies the
+bias itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
 import numpy as np
@@ -33,6 +41,10 @@ __all__ = [
     "Normal",
     "ScaledChiSquare",
     "InverseGamma",
+    "ScaledGamma",
+    "ScaledBeta",
+    "Multiplicative",
+    "LogParts",
     "BinomialMean",
     "PoissonMean",
     "MultinomialMean",
@@ -127,6 +139,14 @@ class Law:
         """The law as LaTeX, e.g. ``\\frac{\\sigma^{2}}{n - 1} \\chi^{2}_{n - 1}``."""
         raise NotImplementedError
 
+    def scaled(self, factor: sp.Expr) -> Law:
+        r"""The law of :math:`c\,\hat\theta` (bias of a positive parameter)."""
+        raise ValueError(f"the law {type(self).__name__} cannot be scaled by a bias factor")
+
+    def shifted(self, amount: sp.Expr) -> Law:
+        r"""The law of :math:`\hat\theta + d` (bias of a location parameter)."""
+        raise ValueError(f"the law {type(self).__name__} cannot be shifted by a bias")
+
     def __str__(self) -> str:
         inner = ", ".join(f"{k}={sp.sstr(v)}" for k, v in self.args().items())
         return f"{type(self).__name__}({inner})"
@@ -152,28 +172,70 @@ class Normal(Law):
     def latex(self) -> str:
         return rf"\mathcal{{N}}\left({sp.latex(self.loc)}, {sp.latex(self.var)}\right)"
 
+    def scaled(self, factor: sp.Expr) -> Normal:
+        return Normal(factor * self.loc, factor**2 * self.var)
+
+    def shifted(self, amount: sp.Expr) -> Normal:
+        return Normal(self.loc + amount, self.var)
+
+
+@dataclass(frozen=True)
+class LogParts:
+    r"""Exact log-moments of one step of a multiplicative law, :math:`R = \hat\theta/\theta`:
+
+    .. math::
+
+        E\log R = \log C + \sum_i s_i D(x_i), \qquad
+        \mathrm{Var}\log R = \sum_j s'_j \psi'(x'_j),
+
+    with :math:`D(x) = \psi(x) - \log x` (kept apart from :math:`\log C` so that both stay
+    accurate when :math:`x` is huge). ``center`` is :math:`C`, ``drift`` the pairs
+    :math:`(s_i, x_i)`, ``spread`` the pairs :math:`(s'_j, x'_j)`.
+    """
+
+    center: sp.Expr
+    drift: tuple[tuple[int, sp.Expr], ...]
+    spread: tuple[tuple[int, sp.Expr], ...]
+
+    def mean(self) -> sp.Expr:
+        """:math:`E\\log R` with the logarithms gathered into one (for readable formulas)."""
+        scale = sp.Mul(*(x ** (-s) for s, x in self.drift))
+        return sp.log(sp.factor(self.center * scale)) + sum(
+            (s * sp.polygamma(0, x) for s, x in self.drift), sp.Integer(0))
+
+    def variance(self) -> sp.Expr:
+        return sum((s * sp.polygamma(1, x) for s, x in self.spread), sp.Integer(0))
+
 
 @dataclass(frozen=True, repr=False)
-class _GammaType(Law):
-    """Laws whose log is that of a Gamma variable: exact digamma/trigamma log-moments."""
+class Multiplicative(Law):
+    """Laws whose draw is the previous value times an independent positive factor: their
+    log-moments are exact digamma/trigamma forms (:meth:`log_parts`), and a bias factor
+    multiplies their ``scale``."""
 
     multiplicative: ClassVar[bool] = True
 
-    def log_parts(self, theta: sp.Symbol) -> tuple[sp.Expr, sp.Expr, int]:
-        r"""``(c, x, sign)`` with :math:`E\log(\hat\theta/\theta) = \log c + \mathrm{sign}\,D(x)`
-        and :math:`\mathrm{Var}\log\hat\theta = \psi'(x)`; ``c`` does not depend on theta."""
+    def log_parts(self, theta: sp.Symbol) -> LogParts:
         raise NotImplementedError
 
     def log_mean(self, theta: sp.Symbol) -> sp.Expr:
-        c, x, sign = self.log_parts(theta)
-        return sp.log(c) + sign * (sp.polygamma(0, x) - sp.log(x))
+        r""":math:`E\log(\hat\theta/\theta)`, symbolic."""
+        return self.log_parts(theta).mean()
 
     def log_variance(self, theta: sp.Symbol) -> sp.Expr:
-        return sp.polygamma(1, self.log_parts(theta)[1])
+        r""":math:`\mathrm{Var}\log\hat\theta`, symbolic."""
+        return self.log_parts(theta).variance()
+
+    def scaled(self, factor: sp.Expr) -> Law:
+        return replace(self, scale=factor * self.scale)
+
+
+#: kept for imports of the earlier name
+_GammaType = Multiplicative
 
 
 @dataclass(frozen=True, repr=False)
-class ScaledChiSquare(_GammaType):
+class ScaledChiSquare(Multiplicative):
     r""":math:`\mathrm{scale}\cdot\chi^2_{df}` (a Gamma law with shape df/2, scale 2 scale)."""
 
     df: sp.Expr
@@ -186,15 +248,16 @@ class ScaledChiSquare(_GammaType):
     def variance(self) -> sp.Expr:
         return 2 * self.scale**2 * self.df
 
-    def log_parts(self, theta: sp.Symbol) -> tuple[sp.Expr, sp.Expr, int]:
-        return sp.cancel(self.scale * self.df / theta), self.df / 2, 1
+    def log_parts(self, theta: sp.Symbol) -> LogParts:
+        x = self.df / 2
+        return LogParts(sp.cancel(self.scale * self.df / theta), ((1, x),), ((1, x),))
 
     def latex(self) -> str:
         return rf"{sp.latex(self.scale)} \, \chi^{{2}}_{{{sp.latex(self.df)}}}"
 
 
 @dataclass(frozen=True, repr=False)
-class InverseGamma(_GammaType):
+class InverseGamma(Multiplicative):
     r""":math:`\mathrm{scale}/G` with :math:`G \sim \mathrm{Gamma}(\mathrm{shape}, 1)`."""
 
     shape: sp.Expr
@@ -207,11 +270,71 @@ class InverseGamma(_GammaType):
     def variance(self) -> sp.Expr:
         return self.scale**2 / ((self.shape - 1) ** 2 * (self.shape - 2))
 
-    def log_parts(self, theta: sp.Symbol) -> tuple[sp.Expr, sp.Expr, int]:
-        return sp.cancel(self.scale / (self.shape * theta)), self.shape, -1
+    def log_parts(self, theta: sp.Symbol) -> LogParts:
+        x = self.shape
+        return LogParts(sp.cancel(self.scale / (self.shape * theta)), ((-1, x),), ((1, x),))
 
     def latex(self) -> str:
         return rf"\frac{{{sp.latex(self.scale)}}}{{\Gamma\left({sp.latex(self.shape)}, 1\right)}}"
+
+
+@dataclass(frozen=True, repr=False)
+class ScaledGamma(Multiplicative):
+    r""":math:`\mathrm{scale}\cdot G` with :math:`G \sim \mathrm{Gamma}(\mathrm{shape}, 1)`.
+
+    The MLE of a Gamma scale with known shape :math:`k` is :math:`\theta\,G/(nk)`,
+    :math:`G\sim\mathrm{Gamma}(nk, 1)`; that of a Laplace scale :math:`\theta\,G/n`,
+    :math:`G\sim\mathrm{Gamma}(n, 1)`.
+    """
+
+    shape: sp.Expr
+    scale: sp.Expr
+    name: ClassVar[str] = "scaled_gamma"
+
+    def mean(self) -> sp.Expr:
+        return self.scale * self.shape
+
+    def variance(self) -> sp.Expr:
+        return self.scale**2 * self.shape
+
+    def log_parts(self, theta: sp.Symbol) -> LogParts:
+        x = self.shape
+        return LogParts(sp.cancel(self.scale * self.shape / theta), ((1, x),), ((1, x),))
+
+    def latex(self) -> str:
+        return rf"{sp.latex(self.scale)} \, \Gamma\left({sp.latex(self.shape)}, 1\right)"
+
+
+@dataclass(frozen=True, repr=False)
+class ScaledBeta(Multiplicative):
+    r""":math:`\mathrm{scale}\cdot B` with :math:`B \sim \mathrm{Beta}(a, b)`.
+
+    The maximum of :math:`n` uniform draws on :math:`(0, \theta)` is :math:`\theta B`,
+    :math:`B\sim\mathrm{Beta}(n, 1)`. :math:`E\log B = \psi(a) - \psi(a + b)`,
+    :math:`\mathrm{Var}\log B = \psi'(a) - \psi'(a + b)`.
+    """
+
+    a: sp.Expr
+    b: sp.Expr
+    scale: sp.Expr
+    name: ClassVar[str] = "scaled_beta"
+
+    def mean(self) -> sp.Expr:
+        return self.scale * self.a / (self.a + self.b)
+
+    def variance(self) -> sp.Expr:
+        total = self.a + self.b
+        return self.scale**2 * self.a * self.b / (total**2 * (total + 1))
+
+    def log_parts(self, theta: sp.Symbol) -> LogParts:
+        total = self.a + self.b
+        center = sp.cancel(self.scale * self.a / (total * theta))
+        pairs = ((1, self.a), (-1, total))
+        return LogParts(center, pairs, pairs)
+
+    def latex(self) -> str:
+        return (rf"{sp.latex(self.scale)} \, \mathrm{{Beta}}\left({sp.latex(self.a)}, "
+                rf"{sp.latex(self.b)}\right)")
 
 
 @dataclass(frozen=True, repr=False)
@@ -250,6 +373,12 @@ class PoissonMean(Law):
     def latex(self) -> str:
         s = sp.latex(self.size)
         return rf"\frac{{\mathrm{{Poisson}}\left({s} {sp.latex(self.rate)}\right)}}{{{s}}}"
+
+    def scaled(self, factor: sp.Expr) -> PoissonMean:
+        r"""Bias of a count rate is thinning (the counts keep their integer support):
+        :math:`\mathrm{Poisson}(n c \lambda)/n`, mean :math:`c\lambda`, variance
+        :math:`c\lambda/n`."""
+        return PoissonMean(self.size, factor * self.rate)
 
 
 @dataclass(frozen=True, repr=False)
@@ -298,17 +427,25 @@ class Wishart(Law):
     def variance(self) -> sp.Expr:
         return self.marginal().variance()
 
+    def scaled(self, factor: sp.Expr) -> Wishart:
+        return replace(self, scale=factor * self.scale)
+
+    def log_det_parts(self, dim: int) -> LogParts:
+        r""":math:`\log\det(\hat\Sigma\Sigma^{-1}) = d\log\mathrm{scale} + \sum_{i=1}^{d}
+        \log\chi^2_{df-i+1}` (Bartlett: independent terms), as :class:`LogParts`."""
+        dfs = [self.df - i for i in range(dim)]
+        center = sp.Mul(*(self.scale * k for k in dfs))
+        pairs = tuple((1, k / 2) for k in dfs)
+        return LogParts(center, pairs, pairs)
+
     def log_det_mean(self, dim: int) -> sp.Expr:
         r""":math:`E\log\det(\hat\Sigma\Sigma^{-1}) = \sum_{i=1}^{d}\psi((df-i+1)/2)
         + d\log(2\,\mathrm{scale})`."""
-        i = sp.Symbol("i", integer=True, positive=True)
-        term = sp.polygamma(0, (self.df - i + 1) / 2)
-        return sp.Sum(term, (i, 1, dim)).doit() + dim * sp.log(2 * self.scale)
+        return self.log_det_parts(dim).mean()
 
     def log_det_variance(self, dim: int) -> sp.Expr:
         r""":math:`\mathrm{Var}\log\det\hat\Sigma = \sum_{i=1}^{d}\psi'((df-i+1)/2)`."""
-        i = sp.Symbol("i", integer=True, positive=True)
-        return sp.Sum(sp.polygamma(1, (self.df - i + 1) / 2), (i, 1, dim)).doit()
+        return self.log_det_parts(dim).variance()
 
     def latex(self) -> str:
         return (

@@ -19,12 +19,11 @@ import sympy as sp
 from modelcollapse import symbols
 from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families import Bias, Family, get_family
-from modelcollapse.families.laws import Wishart, _GammaType
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import absorption, criteria
 from modelcollapse.theory.latex import latex
 from modelcollapse.theory.limits import limit_values
-from modelcollapse.theory.moments import log_moments, parameter_moments, solve_order
+from modelcollapse.theory.moments import log_moments, log_parts, parameter_moments, solve_order
 from modelcollapse.theory.recursion import MomentRecursion, recursion_for, solve_symbolic
 
 __all__ = ["Derivation", "derive", "parameter_values"]
@@ -86,8 +85,9 @@ def _bad_simplex(family: Family, raw: Any):
 def _dimension(family: Family, params: Mapping[str, Any], dim: int | None) -> int:
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int) or dim < 1):
         raise ValueError(f"dim must be an integer >= 1, got {dim!r}")
-    if family.name == "categorical":
-        return len(np.atleast_1d(params.get("p", family.parameters[0].default)))
+    simplex = [p for p in family.parameters if p.domain == "simplex"]
+    if simplex:  # the number of cells is the length of the probability vector
+        return len(np.atleast_1d(params.get(simplex[0].name, simplex[0].default)))
     if family.vector:
         return 2 if dim is None else dim
     if dim not in (None, 1):
@@ -215,7 +215,7 @@ def derive(
     values = parameter_values(fam, params, dim=dim)
     d = _dimension(fam, params or {}, dim)
     infinite = _check_horizon(T)
-    minimum = max(est.min_size, d + 1 if fam.name == "mvgaussian" else 1)
+    minimum = fam.min_size(est.name, d)
 
     expressions = dict(_symbolic(fam, est.name, workflow, bias is not None,
                                  sp.oo if infinite else symbols.T, d))
@@ -239,9 +239,14 @@ def derive(
         # most v/n_0 for every schedule, so no growth is needed
         numbers["collapses"], numbers["required_growth_exponent"] = False, 0.0
     else:
-        numbers["collapses"] = criteria.collapses(schedule, bias)
-        numbers["required_growth_exponent"] = float(criteria.required_growth_exponent(bias))
-    if numbers["collapses"] is None:
+        found = criteria.drivers(fam, estimator=est.name, bias=bias, values=values)
+        numbers["collapses"] = criteria.collapses(schedule, bias, family=fam,
+                                                  estimator=est.name, values=values)
+        exponent = criteria.required_growth_exponent(bias, family=fam, estimator=est.name,
+                                                     values=values)
+        numbers["required_growth_exponent"] = None if exponent is None else float(exponent)
+        notes += [note for note in found.notes if note not in notes]
+    if numbers["collapses"] is None and not any("undecided" in note for note in notes):
         notes.append("the schedule's growth could not be classified: collapse undecided")
     return Derivation(fam.name, est.name, workflow, schedule, T, bias, numbers, expressions,
                       tuple(notes), fam.step_law(est.name, bias))
@@ -345,10 +350,12 @@ def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
         out["log_mean_T"] = sp.Sum(drift.subs(symbols.n, symbols.n_t[t]), (t, 0, horizon))
         out["log_variance_T"] = sp.Sum(spread.subs(symbols.n, symbols.n_t[t]), (t, 0, horizon))
     out["inverse_sum_T"] = sp.Sum(1 / symbols.n_t[t], (t, 1, horizon))
-    out["collapse_condition"] = criteria.collapse_condition(bias)
-    out["required_growth_exponent"] = sp.sympify(  # safe: a float or a SymPy Max
-        criteria.required_growth_exponent(bias)) \
-        if bias is not None else sp.Integer(1)
+    out["collapse_condition"] = criteria.collapse_condition(bias, family=fam,
+                                                            estimator=estimator)
+    exponent = criteria.required_growth_exponent(bias, family=fam, estimator=estimator)
+    if exponent is not None:
+        out["required_growth_exponent"] = sp.nsimplify(exponent) \
+            if isinstance(exponent, float) else exponent
     return tuple(out.items())
 
 
@@ -371,16 +378,5 @@ def _accumulate_variance(rec: MomentRecursion, horizon: sp.Expr) -> sp.Expr:
 
 
 def _log_terms(fam: Family, est, bias: Bias | None, dim: int):
-    for p in fam.parameters:
-        law = est.laws[p.name]
-        if isinstance(law, Wishart):
-            drift, spread = law.log_det_mean(dim), law.log_det_variance(dim)
-        elif isinstance(law, _GammaType):
-            drift, spread = law.log_mean(p.symbol), law.log_variance(p.symbol)
-        else:
-            continue
-        count = dim if isinstance(law, Wishart) else 1
-        if bias is not None:
-            drift = drift + count * sp.log(bias.factor())
-        return drift, spread
-    return None
+    parts = log_parts(fam, estimator=est.name, bias=bias, dim=dim)
+    return None if parts is None else (parts.mean(), parts.variance())

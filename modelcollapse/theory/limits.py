@@ -52,7 +52,11 @@ def limit_values(fam: Family, estimator: str, bias: Bias | None, workflow: str,
 
     if workflow == "accumulate":
         return _aitken(at(sizes(horizon // 4)), at(sizes(horizon // 2)), at(sizes(horizon)))
-    decision = criteria.collapses(schedule, bias)
+    found = criteria.drivers(fam, estimator=estimator, bias=bias, values=values)
+    if found.contracting:
+        return _stationary(fam, estimator, bias, values, schedule, sizes(1)[-1])
+    decision = criteria.collapses(schedule, bias, family=fam, estimator=estimator,
+                                  values=values)
     if decision is None:
         notes.append("undecided growth: no limits reported")
         return {k: None for k in ("mean_T", "variance_T", "log_mean_T", "log_variance_T",
@@ -60,7 +64,7 @@ def limit_values(fam: Family, estimator: str, bias: Bias | None, workflow: str,
     if decision is False:
         # every driver converges: the remaining increments are proportional to n_t^(-a) for
         # the slowest driver a; extrapolate linearly in X_T = sum_{t<=T} n_t^(-a)
-        exponent = min(float(a) for a in criteria.driver_exponents(bias))
+        exponent = min(float(a) for a in found.exponents)
         big, half = at(sizes(horizon)), at(sizes(horizon // 2))
         x_big = schedule.power_sum(horizon, exponent)
         x_half = schedule.power_sum(horizon // 2, exponent)
@@ -85,6 +89,39 @@ def limit_values(fam: Family, estimator: str, bias: Bias | None, workflow: str,
     out["log_mean_T"] = out["log_variance_T"] = None  # sums of order 1/n_t that diverge
     absorbing = fam.absorbing and not fam.vector and bias is None
     out["collapse_probability_T"] = 1.0 if absorbing else None
+    return out
+
+
+def _stationary(fam: Family, estimator: str, bias: Bias | None, values: dict[str, np.ndarray],
+                schedule: Schedule, first: int) -> Values:
+    r"""Limits of a contracting chain: the fixed point of the moment recursion at the limiting
+    coefficients (at :math:`n = n_1` for a constant schedule, as :math:`n \to \infty` for a
+    growing one), :math:`M = b/(1 - a)`, :math:`V = (\alpha M^2 + \beta M + \gamma)/(1 - a^2 -
+    \alpha)`."""
+    growth = schedule.growth()
+    constant = growth is not None and growth.base == 1 and growth.power == 0 \
+        and growth.log_power == 0
+
+    def at_limit(expr: sp.Expr) -> float:
+        expr = expr.subs({c.symbol: float(values[c.name][0]) for c in fam.constants})
+        if constant:
+            return float(expr.subs(symbols.n, first))
+        return float(sp.limit(expr, symbols.n, sp.oo))
+
+    per: dict[str, dict[str, Any]] = {"mean_T": {}, "variance_T": {}}
+    for p in fam.parameters:
+        rec = recursion_for(fam, p.name, estimator, bias)
+        a, b, al, be, ga = (at_limit(getattr(rec, k)) for k in ("a", "b", "alpha", "beta",
+                                                                 "gamma"))
+        mean = b / (1 - a)
+        f = a * a + al
+        variance = (al * mean**2 + be * mean + ga) / (1 - f) if f < 1 else None
+        per["mean_T"][p.name] = [mean] * len(values[p.name]) if fam.vector else mean
+        per["variance_T"][p.name] = [variance] * len(values[p.name]) if fam.vector \
+            else variance
+    names = [p.name for p in fam.parameters]
+    out: Values = {k: (v[names[0]] if len(names) == 1 else v) for k, v in per.items()}
+    out.update(log_mean_T=None, log_variance_T=None, collapse_probability_T=None)
     return out
 
 

@@ -32,16 +32,16 @@ from modelcollapse import symbols
 from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families.base import Bias, Family
 from modelcollapse.families.laws import (
-    ScaledChiSquare,
+    LogParts,
+    Multiplicative,
     Wishart,
-    _GammaType,
     digamma_minus_log,
     trigamma,
 )
 from modelcollapse.numeric import evaluate
 from modelcollapse.theory.recursion import pooling_weights, recursion_for, solve_numeric
 
-__all__ = ["ParameterMoments", "parameter_moments", "log_moments", "solve_order"]
+__all__ = ["ParameterMoments", "parameter_moments", "log_moments", "log_parts", "solve_order"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,22 @@ def parameter_moments(
     return out
 
 
+def log_parts(family: Family, *, estimator: str | None = None, bias: Bias | None = None,
+              dim: int = 1) -> LogParts | None:
+    r"""The exact log-moments of one step of the family's first positive multiplicative
+    parameter, bias included (of :math:`\log\det` for a covariance); None where the family has
+    none (a location, a probability that can hit 0, a law known only by its moment map)."""
+    if not family.estimator(estimator).exact:
+        return None
+    for p in family.parameters:
+        law = family.law(p.name, estimator, bias)
+        if isinstance(law, Wishart):
+            return law.log_det_parts(dim)
+        if isinstance(law, Multiplicative):
+            return law.log_parts(p.symbol)
+    return None
+
+
 def log_moments(
     family: Family,
     sizes: np.ndarray,
@@ -128,37 +144,16 @@ def log_moments(
     bias: Bias | None = None,
     dim: int = 1,
 ) -> tuple[float, float] | None:
-    r""":math:`(E, \mathrm{Var})` of :math:`\log(\hat\theta_T/\theta^*)` for the family's
-    positive multiplicative parameter (of :math:`\log\det(\hat\Sigma_T\Sigma^{-1})` for a
-    covariance), or None where the family has none (a location, a probability that can hit 0).
-    """
-    est = family.estimator(estimator)
-    nn = np.asarray(sizes, dtype=float)
-    drift = np.zeros_like(nn)
+    r""":math:`(E, \mathrm{Var})` of :math:`\log(\hat\theta_T/\theta^*)`, summed over
+    generations from :func:`log_parts`, or None where there are none."""
+    parts = log_parts(family, estimator=estimator, bias=bias, dim=dim)
+    if parts is None:
+        return None
+    nn = np.asarray(sizes).astype(float)
+    drift = np.log1p(_as_function_of_n(sp.factor(sp.cancel(parts.center - 1)))(nn))
+    for sign, x in parts.drift:
+        drift = drift + sign * digamma_minus_log(_as_function_of_n(x)(nn))
     spread = np.zeros_like(nn)
-    for p in family.parameters:
-        law = est.laws[p.name]
-        if isinstance(law, Wishart):
-            for i in range(1, dim + 1):
-                # log det W is a sum of independent log chi^2_{df-i+1} (Bartlett)
-                marginal = ScaledChiSquare(law.df - i + 1, law.scale * p.symbol)
-                d, s = _gamma_log_terms(marginal, p.symbol, nn)
-                drift += d
-                spread += s
-            count = dim
-        elif isinstance(law, _GammaType):
-            drift, spread = _gamma_log_terms(law, p.symbol, nn)
-            count = 1
-        else:
-            continue
-        if bias is not None and bias.active:
-            drift = drift + count * np.log1p(_as_function_of_n(-bias.amount())(nn))
-        return float(np.sum(drift)), float(np.sum(spread))
-    return None
-
-
-def _gamma_log_terms(law: _GammaType, theta: sp.Symbol, nn: np.ndarray):
-    center, x, sign = law.log_parts(theta)
-    log_center = np.log1p(_as_function_of_n(sp.factor(sp.cancel(center - 1)))(nn))
-    xs = _as_function_of_n(x)(nn)
-    return log_center + sign * digamma_minus_log(xs), trigamma(xs)
+    for sign, x in parts.spread:
+        spread = spread + sign * trigamma(_as_function_of_n(x)(nn))
+    return float(np.sum(drift)), float(np.sum(spread))

@@ -3,14 +3,18 @@ r"""One generation of the walk in numpy: the interpreter of the law vocabulary.
 Three ways to draw :math:`\hat\theta_t` given :math:`\hat\theta_{t-1}` for a whole block of
 replications at once:
 
-* ``exact``: from the family's exact one-step law (SPEC section 2), e.g.
-  :math:`\hat\sigma^2_t = \hat\sigma^2_{t-1}\chi^2_{n_t-1}/(n_t-1)`; the Wishart law by the
-  Bartlett decomposition :math:`W = L A A^\top L^\top`, :math:`A` lower triangular with
-  :math:`A_{ii}^2 \sim \chi^2_{df-i+1}` and standard normal entries below the diagonal;
+* ``exact``: from the family's exact one-step law, bias included (:meth:`Family.law`), e.g.
+  :math:`\hat\sigma^2_t = \hat\sigma^2_{t-1}\chi^2_{n_t-1}/(n_t-1)`; one sampler per law
+  class, registered on :func:`draw` (as ``sympy.stats`` registers one numpy sampler per
+  distribution); the Wishart law by the Bartlett decomposition :math:`W = L A A^\top L^\top`,
+  :math:`A` lower triangular with :math:`A_{ii}^2 \sim \chi^2_{df-i+1}` and standard normal
+  entries below the diagonal. A family whose laws are only a moment map has no exact mode;
 * ``brute``: draw the :math:`n_t` data points and refit (in sub-chunks that bound memory);
   it exists to show that ``exact`` is exact;
-* ``normal``: :math:`\hat\theta_t = \hat\theta_{t-1}\ \text{mapped by}\ m + \sqrt{v}\,Z`, the
-  normal approximation, for user families without an exact law.
+* ``normal``: the normal approximation with the moment map :math:`(m, v)`, taken where it
+  keeps the parameter in its domain: :math:`\hat\theta = \theta e^{Z}`-style on the log scale
+  for a positive parameter (a log-normal with mean :math:`m` and variance :math:`v`), on the
+  logit scale (delta method) for one in the unit interval, on the natural scale otherwise.
 
 A state is a dict from parameter name to an array of shape ``(reps,)``, ``(reps, K)`` or
 ``(reps, d, d)``.
@@ -19,12 +23,13 @@ A state is a dict from parameter name to an array of shape ``(reps,)``, ``(reps,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import singledispatch
 
 import numpy as np
 import sympy as sp
 
 from modelcollapse import symbols
-from modelcollapse.families.base import Bias, Family
+from modelcollapse.families.base import Bias, Family, Parameter
 from modelcollapse.families.laws import (
     BinomialMean,
     InverseGamma,
@@ -32,18 +37,21 @@ from modelcollapse.families.laws import (
     MultinomialMean,
     Normal,
     PoissonMean,
+    ScaledBeta,
     ScaledChiSquare,
+    ScaledGamma,
     Wishart,
 )
 from modelcollapse.numeric import evaluate
 
-__all__ = ["MODES", "step", "BRUTE_MAX_ELEMENTS"]
+__all__ = ["MODES", "step", "draw", "BRUTE_MAX_ELEMENTS"]
 
 MODES = ("exact", "brute", "normal")
 #: brute force draws at most this many data values at once (sub-chunks of replications)
 BRUTE_MAX_ELEMENTS = 4_000_000
 
 State = dict[str, np.ndarray]
+Values = Mapping[sp.Symbol, np.ndarray | float]
 
 
 def _symbol_values(family: Family, state: State, constants: Mapping[str, float],
@@ -64,57 +72,113 @@ def _cholesky(matrix: np.ndarray, what: str) -> np.ndarray:
                          "numerical singularity); use fewer generations or larger n_t") from None
 
 
-def _draw_law(law: Law, state: np.ndarray, values: Mapping, n: int,
-              rng: np.random.Generator) -> np.ndarray:
-    shape = state.shape
-    if isinstance(law, ScaledChiSquare):
-        df = float(evaluate(law.df, values))
-        return evaluate(law.scale, values) * rng.chisquare(df, size=shape)
-    if isinstance(law, InverseGamma):
-        a = float(evaluate(law.shape, values))
-        return evaluate(law.scale, values) / rng.standard_gamma(a, size=shape)
-    if isinstance(law, BinomialMean):
-        return rng.binomial(n, np.clip(evaluate(law.p, values), 0.0, 1.0), size=shape) / n
-    if isinstance(law, PoissonMean):
-        return rng.poisson(n * evaluate(law.rate, values), size=shape) / n
-    if isinstance(law, MultinomialMean):
-        return rng.multinomial(n, state) / n
-    if isinstance(law, Wishart):
-        df = float(evaluate(law.df, values))
-        reps, d, _ = shape
-        lower = _cholesky(state, "the covariance")
-        a = np.zeros(shape)
-        idx = np.arange(d)
-        a[:, idx, idx] = np.sqrt(rng.chisquare(df - idx, size=(reps, d)))
-        rows, cols = np.tril_indices(d, -1)
-        a[:, rows, cols] = rng.standard_normal((reps, len(rows)))
-        la = lower @ a
-        return float(evaluate(law.scale, values)) * (la @ la.transpose(0, 2, 1))
-    if isinstance(law, Normal):
-        loc = np.broadcast_to(evaluate(law.loc, values), shape)
-        var = evaluate(law.var, values)
-        if var.ndim == 3:  # a covariance matrix per replication (multivariate mean)
-            z = rng.standard_normal(shape)
-            return loc + np.einsum("rij,rj->ri", _cholesky(var, "the covariance"), z)
-        return loc + np.sqrt(np.maximum(var, 0.0)) * rng.standard_normal(shape)
+@singledispatch
+def draw(law: Law, state: np.ndarray, values: Values, n: int,
+         rng: np.random.Generator) -> np.ndarray:
+    """Draw the new values of one parameter from its exact law, for a block of replications
+    (``state`` holds the previous values; ``values`` maps every symbol of the law to numbers
+    or arrays). One registered function per law class."""
     raise ValueError(f"no sampler for the law {type(law).__name__}")
 
 
-def _apply_bias(value: np.ndarray, kind: str, bias: Bias | None, n: int,
-                name: str = "", family: str = "") -> np.ndarray:
-    if bias is None or not bias.active:
-        return value
-    if kind not in ("location", "scale", "rate", "covariance"):
-        raise ValueError(f"bias is defined for location, scale and rate parameters; "
-                         f"{name} of {family} is a {kind}")
-    amount = float(bias.kappa) * n ** (-float(bias.alpha))
-    if kind == "location":
-        return value + amount
-    factor = 1.0 - amount
-    if factor <= 0:
-        raise ValueError(f"the bias factor 1 - kappa n^-alpha = {factor:.4g} is not positive at "
-                         f"n_t={n}; allowed: kappa < n_t^alpha for every generation")
-    return value * factor
+def _shape_arg(law: Law, name: str, values: Values) -> float:
+    return float(evaluate(getattr(law, name), values))
+
+
+@draw.register
+def _(law: ScaledChiSquare, state, values, n, rng):
+    return evaluate(law.scale, values) * rng.chisquare(_shape_arg(law, "df", values),
+                                                       size=state.shape)
+
+
+@draw.register
+def _(law: ScaledGamma, state, values, n, rng):
+    return evaluate(law.scale, values) * rng.standard_gamma(_shape_arg(law, "shape", values),
+                                                            size=state.shape)
+
+
+@draw.register
+def _(law: InverseGamma, state, values, n, rng):
+    return evaluate(law.scale, values) / rng.standard_gamma(_shape_arg(law, "shape", values),
+                                                            size=state.shape)
+
+
+@draw.register
+def _(law: ScaledBeta, state, values, n, rng):
+    a, b = _shape_arg(law, "a", values), _shape_arg(law, "b", values)
+    return evaluate(law.scale, values) * rng.beta(a, b, size=state.shape)
+
+
+@draw.register
+def _(law: BinomialMean, state, values, n, rng):
+    size = int(round(_shape_arg(law, "size", values)))
+    return rng.binomial(size, np.clip(evaluate(law.p, values), 0.0, 1.0),
+                        size=state.shape) / size
+
+
+@draw.register
+def _(law: PoissonMean, state, values, n, rng):
+    size = _shape_arg(law, "size", values)
+    return rng.poisson(size * evaluate(law.rate, values), size=state.shape) / size
+
+
+@draw.register
+def _(law: MultinomialMean, state, values, n, rng):
+    size = int(round(_shape_arg(law, "size", values)))
+    return rng.multinomial(size, state) / size
+
+
+@draw.register
+def _(law: Wishart, state, values, n, rng):
+    df = _shape_arg(law, "df", values)
+    reps, d, _ = state.shape
+    lower = _cholesky(state, "the covariance")
+    a = np.zeros(state.shape)
+    idx = np.arange(d)
+    a[:, idx, idx] = np.sqrt(rng.chisquare(df - idx, size=(reps, d)))
+    rows, cols = np.tril_indices(d, -1)
+    a[:, rows, cols] = rng.standard_normal((reps, len(rows)))
+    la = lower @ a
+    return float(evaluate(law.scale, values)) * (la @ la.transpose(0, 2, 1))
+
+
+@draw.register
+def _(law: Normal, state, values, n, rng):
+    shape = state.shape
+    loc = np.broadcast_to(evaluate(law.loc, values), shape)
+    var = evaluate(law.var, values)
+    if var.ndim == 3:  # a covariance matrix per replication (multivariate mean)
+        z = rng.standard_normal(shape)
+        return loc + np.einsum("rij,rj->ri", _cholesky(var, "the covariance"), z)
+    return loc + np.sqrt(np.maximum(var, 0.0)) * rng.standard_normal(shape)
+
+
+def normal_approximation(parameter: Parameter, mean: np.ndarray, var: np.ndarray,
+                         rng: np.random.Generator) -> np.ndarray:
+    r"""A draw with mean :math:`m` and variance :math:`v` (the moment map, exactly) that stays
+    in the parameter's domain.
+
+    Positive: the log-normal, normal on the log scale, :math:`\log\hat\theta \sim
+    N(\log m - s^2/2, s^2)` with :math:`s^2 = \log(1 + v/m^2)`. Unit interval: the Beta law
+    with that mean and variance, :math:`a + b = m(1-m)/v - 1` (where :math:`v \ge m(1-m)` no
+    law on the interval has those moments but the two-point law on :math:`\{0, 1\}`, which is
+    drawn; 0 and 1 absorb). Real: :math:`N(m, v)`.
+    """
+    var = np.maximum(var, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if parameter.domain == "positive":
+            s2 = np.log1p(var / mean**2)
+            return mean * np.exp(np.sqrt(s2) * rng.standard_normal(mean.shape) - s2 / 2)
+        if parameter.domain == "unit_interval":
+            spread = mean * (1 - mean)
+            inner = (var > 0) & (var < spread)
+            total = np.where(inner, spread / np.where(inner, var, 1.0) - 1, 1.0)
+            a = np.where(inner, mean * total, 1.0)
+            b = np.where(inner, (1 - mean) * total, 1.0)
+            beta = rng.beta(a, b)
+            two_point = (rng.random(mean.shape) < mean).astype(float)
+            return np.where(inner, beta, np.where(var > 0, two_point, mean))
+    return mean + np.sqrt(var) * rng.standard_normal(mean.shape)
 
 
 def step(family: Family, estimator: str, state: State, n: int, rng: np.random.Generator, *,
@@ -127,24 +191,47 @@ def step(family: Family, estimator: str, state: State, n: int, rng: np.random.Ge
     """
     constants = dict(constants or {})
     est = family.estimator(estimator)
+    if bias is not None and bias.active and any(p.kind != "location"
+                                                 for p in family.parameters):
+        bias.check_factor(n)
     if mode == "brute":
         new = _brute(family, est.statistics, state, constants, n, rng)
-    else:
-        values = _symbol_values(family, state, constants, n)
-        new = {}
-        for p in family.parameters:
-            if mode == "normal":
-                if family.vector:
-                    raise ValueError(f"mode 'normal' is for scalar families; {family.name} "
-                                     "has vector parameters (use mode 'exact')")
-                mm = family.moment_map(p.name, estimator)
-                mean = np.broadcast_to(evaluate(mm.mean, values), state[p.name].shape)
-                var = np.maximum(evaluate(mm.variance, values), 0.0)
-                new[p.name] = mean + np.sqrt(var) * rng.standard_normal(mean.shape)
-            else:
-                new[p.name] = _draw_law(est.laws[p.name], state[p.name], values, n, rng)
-    return {p.name: _apply_bias(new[p.name], p.kind, bias, n, p.name, family.name)
-            for p in family.parameters}
+        return {p.name: _biased_values(family, p, new[p.name], bias, n, rng)
+                for p in family.parameters}
+    if mode == "exact" and not est.exact:
+        raise ValueError(f"mode 'exact' needs an exact one-step law; {family.name} declares "
+                         "only its moment map (declare a law, or use mode 'normal')")
+    values = _symbol_values(family, state, constants, n)
+    new = {}
+    for p in family.parameters:
+        if mode == "normal":
+            if family.vector:
+                raise ValueError(f"mode 'normal' is for scalar families; {family.name} "
+                                 "has vector parameters (use mode 'exact')")
+            mm = family.moment_map(p.name, estimator, bias)
+            mean = np.broadcast_to(evaluate(mm.mean, values), state[p.name].shape)
+            new[p.name] = normal_approximation(p, mean, evaluate(mm.variance, values), rng)
+        else:
+            new[p.name] = draw(family.law(p.name, estimator, bias), state[p.name], values, n,
+                               rng)
+    return new
+
+
+def _biased_values(family: Family, p: Parameter, value: np.ndarray, bias: Bias | None,
+                   n: int, rng: np.random.Generator) -> np.ndarray:
+    """Brute force refits unbiased estimators on drawn data; the bias of the declared law
+    (:meth:`Family.law`) is then applied to the fitted values: a shift or a factor, and for a
+    count rate a binomial thinning of the counts."""
+    if bias is None or not bias.active:
+        return value
+    law = family.law(p.name, family.default_estimator, None)
+    amount = float(bias.kappa) * n ** (-float(bias.alpha))
+    if p.kind == "location":
+        return value + amount
+    if isinstance(law, PoissonMean):  # keep each of the n x counts with probability c
+        counts = np.rint(value * n).astype(np.int64)
+        return rng.binomial(counts, 1.0 - amount) / n
+    return value * (1.0 - amount)
 
 
 def _brute(family: Family, statistics: Mapping[str, str] | None, state: State,

@@ -76,7 +76,7 @@ def simulate(
     T: int = 100,
     reps: int = 10_000,
     seed: int = 0,
-    mode: str = "exact",
+    mode: str | None = None,
     workflow: str = "replace",
     estimator: str | None = None,
     params: Mapping[str, Any] | None = None,
@@ -101,7 +101,8 @@ def simulate(
     (``rep``, ``t``, ``component``) when ``trajectories=True``; ``n`` (``t``): the sizes.
 
     ``mode`` is ``"exact"`` (the exact one-step law), ``"brute"`` (draw the data and refit)
-    or ``"normal"`` (normal approximation). ``backend="dask"`` runs chunks on a Dask cluster
+    or ``"normal"`` (normal approximation on the parameter's scale); by default ``"exact"``
+    where the family declares an exact law, else ``"normal"`` (recorded in ``attrs["mode"]``). ``backend="dask"`` runs chunks on a Dask cluster
     (``scheduler`` address, default a local cluster); the numbers equal the local ones.
 
     Examples
@@ -115,6 +116,8 @@ def simulate(
     """
     fam = get_family(family)
     est = fam.estimator(estimator)
+    if mode is None:  # the exact law where the family declares one
+        mode = "exact" if est.exact else "normal"
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if workflow not in ("replace", "accumulate"):
@@ -140,7 +143,7 @@ def simulate(
     schedule = Schedule(schedule) if isinstance(schedule, str) else (schedule or Schedule("n0"))
     values = parameter_values(fam, params, dim=dim)
     d = len(values[fam.parameters[-1].name]) if fam.vector else 1
-    minimum = max(est.min_size, d + 1 if fam.name == "mvgaussian" else 1)
+    minimum = fam.min_size(est.name, d)
     sizes = schedule.sizes(int(T), minimum=minimum, family=fam.name)
     comps = components(fam, values)
     record = record_generations(int(T), reps, len(comps))

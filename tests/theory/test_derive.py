@@ -193,15 +193,16 @@ def oracle_categorical(c: Case, ns, P):
 
 def oracle_poisson(c: Case, ns, P):
     """Var = lam sum 1/n_t (replace), lam sum n_t/N_t^2 (accumulate). With bias c_t the
-    law is c_t Poisson(n_t lam)/n_t, so M_t = c_t M_{t-1} and the second moment
-    Q_t = c_t^2 (Q_{t-1} + M_{t-1}/n_t) (SPEC section 2, "the unbiased law times the factor")."""
+    counts are thinned, Poisson(n_t c_t lam)/n_t (SPEC section 2, "biased Poisson rate"): mean
+    c_t lam, variance c_t lam/n_t, so M_t = c_t M_{t-1} and the second moment
+    Q_t = c_t^2 Q_{t-1} + c_t M_{t-1}/n_t."""
     lam = mpmath.mpf(P["lam"])
     if c.workflow == "accumulate":
         return {"mean_T": lam, "variance_T": lam * mpmath.fsum(_pool_terms(ns)),
                 "log_mean_T": None, "log_variance_T": None}
     m, q = lam, lam**2
     for n, ct in zip(ns, _bias_factors(c, ns), strict=True):
-        m, q = ct * m, ct**2 * (q + m / n)
+        m, q = ct * m, ct**2 * q + ct * m / n
     return {"mean_T": m, "variance_T": q - m**2, "log_mean_T": None, "log_variance_T": None}
 
 

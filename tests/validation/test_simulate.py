@@ -516,12 +516,18 @@ def test_brute_mode_without_data_model():
         simulate(_user_family(), mode="brute", **OK)
 
 
-def test_user_family_simulates_in_exact_and_normal_modes():
+def test_user_family_without_a_law_simulates_by_the_normal_approximation():
+    """Declared by its moment map only: the default mode is 'normal' (recorded), and 'exact'
+    refuses with one line instead of substituting the approximation."""
     fam = _user_family()
-    for mode in ("exact", "normal"):
+    for mode in (None, "normal"):
         ds = simulate(fam, mode=mode, params={"theta": 2.0}, **OK)
         assert ds.attrs["family"] == "tmp-x"
+        assert ds.attrs["mode"] == "normal"
         assert np.all(np.isfinite(ds["final"].values))
+    with pytest.raises(ValueError, match="mode 'exact' needs an exact one-step law; tmp-x "
+                                         "declares only its moment map"):
+        simulate(fam, mode="exact", params={"theta": 2.0}, **OK)
 
 
 def test_mvgaussian_needs_n_above_dim():
