@@ -299,14 +299,14 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> dict[str, Any]:
-    from modelcollapse.validation.reproduce import run_reproduce
+    from modelcollapse.studies.reproduce import run_reproduce
 
     if (args.data is None) != (args.target is None):
         raise UsageError("--data FILE.csv and --target COLUMN must be given together")
     out = run_reproduce(args.out, quick=args.quick, seed=args.seed,
                         progress=False if (args.quiet or args.json) else None)
     if args.data is not None:
-        from modelcollapse.validation.realdata import figure_realdata
+        from modelcollapse.studies.realdata import figure_realdata
 
         extra = figure_realdata(args.out, quick=args.quick, seed=args.seed, data=args.data,
                                 target=args.target)

@@ -1,4 +1,4 @@
-"""The real-data study (:mod:`modelcollapse.validation.realdata`).
+"""The real-data study (:mod:`modelcollapse.studies.realdata`).
 
 * The batched fitters against per-replication references written here: a plain Newton loop for
   logistic regression (and the expanded-row fit for count weights), ``np.linalg.lstsq`` for least
@@ -21,7 +21,7 @@ import os
 import numpy as np
 import pytest
 
-from modelcollapse.validation.realdata import (
+from modelcollapse.studies.realdata import (
     SeparationError,
     figure_realdata,
     fit_linear,

@@ -21,8 +21,10 @@ import pytest
 
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import derive, improvement_probability
-from modelcollapse.validation import reproduce
-from modelcollapse.validation.reproduce import SPEC_IMPROVEMENT, Z_TOL, run_reproduce
+from modelcollapse.studies import reproduce
+from modelcollapse.studies.figures import f7_realdata, f8_posterior
+from modelcollapse.studies.reproduce import SPEC_IMPROVEMENT, Z_TOL, run_reproduce
+from modelcollapse.studies.session import Session
 
 #: figures always produced (F7 and F8 depend on optional parts)
 CORE_FIGURES = ("F1_dichotomy", "F2_improvement", "F3_phase_diagram", "F4_guideline",
@@ -58,7 +60,7 @@ def test_every_file_is_written(quick_run):
 def test_optional_figures_are_made_or_skipped_with_a_note(quick_run):
     out, results = quick_run
     names = {Path(f).name for f in results["files"]}
-    if importlib.util.find_spec("modelcollapse.validation.realdata") is None:
+    if importlib.util.find_spec("modelcollapse.studies.realdata") is None:
         assert any(n.startswith("F7 skipped") for n in results["notes"])
     else:
         assert results["figures"]["F7"]["files"]
@@ -165,11 +167,11 @@ def test_output_folder_that_cannot_be_created(tmp_path):
 
 
 def test_missing_optional_parts_are_skipped_with_a_note(tmp_path, monkeypatch):
-    run = reproduce._Run(tmp_path, reproduce.QUICK, 0, False)
+    run = Session(tmp_path, reproduce.QUICK, 0, False)
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name.endswith(
         "realdata") else real_find_spec(name, *a))
-    reproduce._f7(run)
+    f7_realdata.make(run)
     assert run.figures["F7"]["skipped"].startswith("F7 skipped")
 
     real_import = importlib.import_module
@@ -180,6 +182,6 @@ def test_missing_optional_parts_are_skipped_with_a_note(tmp_path, monkeypatch):
         return real_import(name, *args)
 
     monkeypatch.setattr(importlib, "import_module", no_inference)
-    reproduce._f8(run)
+    f8_posterior.make(run)
     assert "F8 skipped" in run.figures["F8"]["skipped"] and "pymc" in run.notes[-1]
     assert run.files == []

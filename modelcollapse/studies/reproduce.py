@@ -1,0 +1,152 @@
+r"""``modelcollapse reproduce``: every figure, table and headline number of the study.
+
+:func:`run_reproduce` writes into one folder, for each figure ``F1``-``F8`` a PNG and a PDF
+(theory as lines, simulation as points with error bars or bands), its tables as CSV and LaTeX
+(``table_*.csv``, ``table_*.tex``), ``macros.tex`` (one ``\newcommand`` per headline number)
+and ``results.json`` (every number, every theory-versus-Monte-Carlo check, the list of files).
+
+========  ===================================================================================
+F1        collapse dichotomy: median and 5-95 % band of :math:`\hat\sigma^2_t` (SPEC 3)
+F2        improvement probability :math:`P(T)`, closed form against Monte Carlo (SPEC 4)
+F3        phase diagram over bias exponent :math:`\alpha` and growth exponent :math:`p`
+F4        compute against utility, the data-expansion guideline (SPEC 5)
+F5        Bernoulli fixation and Poisson extinction, exact against Monte Carlo
+F6        replace against accumulate for the Gaussian mean, the :math:`\pi^2/6` limit
+F7        the real-data study (only when :mod:`modelcollapse.studies.realdata` exists)
+F8        posterior probability of collapse per schedule (only when the inference part imports)
+========  ===================================================================================
+
+Each figure is one module of :mod:`modelcollapse.studies.figures` whose ``make`` step
+simulates, checks against theory and writes the figure and its table; :data:`STEPS` lists them
+in order.
+
+``quick=True`` uses fewer replications and shorter horizons (about a minute on two cores);
+the full run takes a few minutes. Results depend on ``seed`` only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from modelcollapse.studies.figures import (
+    f1_dichotomy,
+    f2_improvement,
+    f3_phase_diagram,
+    f4_guideline,
+    f5_absorption,
+    f6_accumulate,
+    f7_realdata,
+    f8_posterior,
+)
+from modelcollapse.studies.figures.f2_improvement import SPEC_IMPROVEMENT
+from modelcollapse.studies.figures.f8_posterior import CANDIDATES
+from modelcollapse.studies.output import macros_text
+from modelcollapse.studies.session import FULL, QUICK, Z_TOL, Session, Settings
+
+__all__ = ["run_reproduce", "Settings", "QUICK", "FULL", "SPEC_IMPROVEMENT", "Z_TOL",
+           "CANDIDATES", "STEPS"]
+
+#: the figures in order: (key, label, step)
+STEPS: tuple[tuple[str, str, Callable[[Session], None]], ...] = (
+    ("F1", "collapse dichotomy", f1_dichotomy.make),
+    ("F2", "improvement probability", f2_improvement.make),
+    ("F3", "phase diagram", f3_phase_diagram.make),
+    ("F4", "compute against utility", f4_guideline.make),
+    ("F5", "absorption", f5_absorption.make),
+    ("F6", "replace against accumulate", f6_accumulate.make),
+    ("F7", "real-data study", f7_realdata.make),
+    ("F8", "posterior probability of collapse", f8_posterior.make))
+
+
+def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
+                  progress: bool | None = None) -> dict[str, Any]:
+    """Write every figure, table, ``macros.tex`` and ``results.json`` into ``out``.
+
+    Parameters
+    ----------
+    out : str or path
+        Output folder, created (with parents) when missing.
+    quick : bool
+        Fewer replications and shorter horizons (:data:`QUICK` instead of :data:`FULL`).
+    seed : int, optional
+        Base seed; every simulation gets its own stream from it. Default 0.
+    progress : bool, optional
+        One line per figure on stderr; default: when stderr is a terminal.
+
+    Returns
+    -------
+    dict
+        The content of ``results.json``: ``files`` (every path written, ``results.json``
+        last), ``figures`` (numbers per figure), ``checks`` (theory against Monte Carlo with
+        z-scores), ``macros``, ``notes``, ``seconds``, ``quick``, ``seed``, ``settings``.
+
+    Raises
+    ------
+    ValueError
+        When ``out`` cannot be created or written, or ``seed`` is not an integer >= 0.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    folder = _output_folder(out)
+    settings = QUICK if quick else FULL
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    run = Session(folder, settings, int(seed), show)
+    start = time.perf_counter()
+    for i, (key, label, step) in enumerate(STEPS, 1):
+        t0 = time.perf_counter()
+        run.log(f"[{i}/{len(STEPS)}] {key} {label} ...")
+        step(run)
+        run.log(f"[{i}/{len(STEPS)}] {key} done in {time.perf_counter() - t0:.1f} s")
+    macros_path = folder / "macros.tex"
+    macros_path.write_text(macros_text(run.macros, quick=quick, seed=int(seed)))
+    run.files.append(str(macros_path))
+    results_path = folder / "results.json"
+    run.files.append(str(results_path))
+    results = {"files": run.files, "quick": bool(quick), "seed": int(seed),
+               "seconds": time.perf_counter() - start, "settings": asdict(settings),
+               "figures": run.figures, "checks": run.checks,
+               "checks_passed": all(c["passed"] for c in run.checks), "macros": run.macros,
+               "notes": run.notes}
+    results = _clean(results)
+    results_path.write_text(json.dumps(results, indent=1, allow_nan=False) + "\n")
+    run.log(f"wrote {len(run.files)} files into {folder} in {results['seconds']:.1f} s")
+    return results
+
+
+def _output_folder(out: Any) -> Path:
+    if not isinstance(out, str | os.PathLike):
+        raise ValueError(f"--out must be a folder path, got {out!r}")
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cannot create the output folder {str(path)!r}: "
+                         f"{exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"the output folder {str(path)!r} is not writable")
+    return path.resolve()
+
+
+def _clean(value: Any) -> Any:
+    """JSON-ready: arrays to lists, numpy scalars to Python, non-finite floats to None."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_clean(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
