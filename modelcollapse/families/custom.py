@@ -80,7 +80,8 @@ import sympy as sp
 from modelcollapse import symbols
 from modelcollapse.expressions import parse_expression
 from modelcollapse.families.base import Domain, Estimator, Family, Kind, Parameter
-from modelcollapse.families.laws import Normal
+from modelcollapse.families.laws import Law, Normal
+from modelcollapse.families.lawtext import parse_law
 
 __all__ = [
     "UserFamily",
@@ -185,6 +186,60 @@ def _exact(value: float) -> sp.Expr:
     return sp.Rational(repr(float(value)))
 
 
+def _constants(constants: Mapping[str, Any] | None, family: str,
+               taken: tuple[str, ...]) -> dict[str, sp.Expr]:
+    """Named constants as exact numbers for the expressions (``{"k": 2.5}`` -> ``k = 5/2``)."""
+    if constants is None:
+        return {}
+    if not isinstance(constants, Mapping):
+        raise TypeError(f"constants of family {family} must be a mapping NAME -> number, got "
+                        f"{type(constants).__name__}")
+    out = {}
+    for key, value in constants.items():
+        _check_identifier(key, f"constant of family {family}")
+        if key in taken:
+            raise ValueError(f"constant {key!r} of family {family} has the name of the "
+                             "parameter or the variable")
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
+            raise ValueError(f"constant {key} of family {family} must be a finite number, got "
+                             f"{value!r}")
+        out[key] = sp.Integer(value) if isinstance(value, int) else _exact(value)
+    return out
+
+
+def _expression(value: Any, names: Mapping[str, sp.Expr], what: str) -> sp.Expr:
+    """User text through the whitelist parser; a SymPy expression is accepted as it is, its
+    symbols matched by name to the allowed ones."""
+    if isinstance(value, sp.Expr):
+        allowed = {k: v for k, v in names.items() if isinstance(v, sp.Symbol)}
+        unknown = sorted(str(s) for s in value.free_symbols if str(s) not in allowed)
+        if unknown:
+            raise ValueError(f"unknown name {unknown[0]!r} in {what}; allowed: "
+                             f"{', '.join(names)}")
+        return value.xreplace({s: names[str(s)] for s in value.free_symbols}).xreplace(
+            {sp.Symbol(k): v for k, v in names.items() if not isinstance(v, sp.Symbol)})
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str or a SymPy expression, got "
+                        f"{type(value).__name__}")
+    return parse_expression(value, names, what=what)
+
+
+def _declared_law(law: Any, names: Mapping[str, sp.Expr], family: str,
+                  moments: Mapping[str, sp.Expr | None]) -> Law:
+    """The exact law from its text, checked against the declared moment map where given."""
+    if isinstance(law, Law):
+        parsed = law
+    else:
+        parsed = parse_law(law, names, what=f"law of family {family}")
+    for what, declared, own in (("mean", moments.get("mean"), parsed.mean()),
+                                ("variance", moments.get("variance"), parsed.variance())):
+        if declared is not None and sp.simplify(own - declared) != 0:
+            raise ValueError(f"family {family}: the law's {what} {sp.sstr(sp.factor(own))} "
+                             f"differs from the declared {what} {sp.sstr(declared)}")
+    return parsed
+
+
 def _collapse_text(p: Parameter) -> str:
     if p.kind == "location":
         return f"the estimate wanders without limit: E({p.name}_T - {p.name})^2 diverges"
@@ -263,12 +318,14 @@ def from_moment_map(
     name: str,
     *,
     parameter: str,
-    mean: str,
-    variance: str,
+    mean: str | sp.Expr | None = None,
+    variance: str | sp.Expr | None = None,
     domain: str = "real",
     kind: str = "location",
     default: float | None = None,
     min_size: int = 1,
+    constants: Mapping[str, float] | None = None,
+    law: str | Law | None = None,
     register: bool = False,
 ) -> UserFamily:
     r"""A one-parameter family given by its moment map :math:`m(\theta, n)`, :math:`v(\theta, n)`.
@@ -299,6 +356,13 @@ def from_moment_map(
     min_size : int
         Smallest admissible sample size; raised automatically above the real poles of
         :math:`m` and :math:`v` in ``n`` (``2`` for ``1/(n - 1)``).
+    constants : mapping, optional
+        Named numbers usable in the expressions, e.g. ``{"k": 2.5}``.
+    law : str, optional
+        The exact one-step law in the law vocabulary
+        (:func:`modelcollapse.families.lawtext.parse_law`), e.g. ``"theta * Gamma(n, 1) / n"``:
+        enables exact simulation, exact log-moments and the likelihood. ``mean`` and
+        ``variance`` may then be omitted (read off the law); given, they must agree with it.
     register : bool
         Also add the family to the registry (:func:`modelcollapse.families.register`); a name
         already registered raises ``ValueError``.
@@ -331,18 +395,25 @@ def from_moment_map(
     min_size = _check_min_size(min_size)
     p = _make_parameter(parameter, domain, kind, default, name, "user-defined parameter")
     theta = p.symbol
-    names = {parameter: theta, "n": symbols.n}
-    exprs = {
-        "mean": parse_expression(mean, names, what=f"mean of family {name}"),
-        "variance": parse_expression(variance, names, what=f"variance of family {name}"),
-    }
+    names = {**_constants(constants, name, (parameter,)), parameter: theta, "n": symbols.n}
+    if (mean is None or variance is None) and law is None:
+        raise ValueError(f"family {name} needs mean and variance, or a law")
+    exprs = {what: _expression(text, names, f"{what} of family {name}")
+             for what, text in (("mean", mean), ("variance", variance)) if text is not None}
+    if law is not None:
+        step = _declared_law(law, names, name, exprs)
+        exprs = {"mean": step.mean(), "variance": step.variance()}
+        estimator_name, text = "exact", "user-declared exact law"
+    else:
+        step = Normal(exprs["mean"], exprs["variance"])
+        estimator_name, text = "user", "user-defined moment map (normal approximation)"
     size = _smallest_size(name, theta, float(p.default), exprs, min_size)  # type: ignore[arg-type]
-    law = Normal(exprs["mean"], exprs["variance"])
-    estimator = Estimator("user", "user-defined moment map (normal approximation)",
-                          {parameter: law}, size, exact=False)
+    estimator = Estimator(estimator_name, text, {parameter: step}, size, exact=law is not None)
     title = f"user-defined: m = {sp.sstr(exprs['mean'])}, v = {sp.sstr(exprs['variance'])}"
-    return _user_family(name, title, p, estimator, origin="moment map",
-                        texts={"mean": mean, "variance": variance}, register=register)
+    texts = {k: str(v) for k, v in (("mean", mean), ("variance", variance), ("law", law))
+             if v is not None}
+    return _user_family(name, title, p, estimator, origin="moment map", texts=texts,
+                        register=register)
 
 
 # ------------------------------------------------------------------------------------------
@@ -483,6 +554,9 @@ def from_log_density(
     domain: str = "positive",
     kind: str = "scale",
     default: float = 1.0,
+    constants: Mapping[str, float] | None = None,
+    law: str | Law | None = None,
+    min_size: int = 1,
     register: bool = False,
 ) -> UserFamily:
     r"""A one-parameter family given by its log-density, with the MLE's asymptotic law.
@@ -514,8 +588,11 @@ def from_log_density(
         ``"inf"``, ``"-inf"``. It may not depend on the parameter.
     variable : str
         Name of the data variable.
-    domain, kind, default
+    domain, kind, default, constants, min_size
         As in :func:`from_moment_map`.
+    law : str, optional
+        The estimator's exact one-step law (as in :func:`from_moment_map`); without it the
+        estimator is the MLE with its asymptotic normal law.
     register : bool
         Also add the family to the registry.
 
@@ -556,6 +633,8 @@ def from_log_density(
     variable = _check_identifier(variable, "variable")
     if variable == parameter:
         raise ValueError(f"variable and parameter must differ, both are {variable!r}")
+    min_size = _check_min_size(min_size)
+    named = _constants(constants, name, (parameter, variable))
     if not isinstance(support, tuple | list) or len(support) != 2:
         raise ValueError(f"support must be a pair (low, high), got {support!r}")
     lo, hi = (_bound(b, name) for b in support)
@@ -565,8 +644,8 @@ def from_log_density(
         {"negative": True} if hi.is_nonpositive else {"real": True})
     x = sp.Symbol(variable, **assumptions)
     theta = p.symbol
-    log_f = parse_expression(log_density, {variable: x, parameter: theta},
-                             what=f"log-density of family {name}")
+    log_f = _expression(log_density, {**named, variable: x, parameter: theta},
+                        f"log-density of family {name}")
     if not log_f.has(x):
         raise ValueError(f"family {name}: the log-density does not depend on {variable}")
     if not log_f.has(theta):
@@ -606,14 +685,21 @@ def from_log_density(
         raise ValueError(f"family {name}: the Fisher information {sp.sstr(info)} is not "
                          f"positive and finite at {parameter} = {p.default}")
 
-    variance = sp.simplify(1 / (symbols.n * info))
-    law = Normal(theta, variance)
-    estimator = Estimator("mle", "maximum likelihood, asymptotic normal law", {parameter: law}, 1,
-                          exact=False)
+    if law is None:
+        step: Law = Normal(theta, sp.simplify(1 / (symbols.n * info)))
+        estimator = Estimator("mle", "maximum likelihood, asymptotic normal law",
+                              {parameter: step}, min_size, exact=False)
+    else:
+        names = {**named, parameter: theta, "n": symbols.n}
+        step = _declared_law(law, names, name, {})
+        size = _smallest_size(name, theta, float(p.default),
+                              {"mean": step.mean(), "variance": step.variance()}, min_size)
+        estimator = Estimator("exact", "user-declared exact law", {parameter: step}, size)
     title = f"user-defined log-density {sp.sstr(log_f)} on ({lo}, {hi})"
     return _user_family(name, title, p, estimator, origin="log-density",
-                        texts={"log_density": log_density,
-                               "support": f"({support[0]}, {support[1]})"},
+                        texts={"log_density": str(log_density),
+                               "support": f"({support[0]}, {support[1]})",
+                               **({"law": str(law)} if law is not None else {})},
                         fisher=info, register=register)
 
 
