@@ -319,7 +319,16 @@ def _cmd_reproduce(args: argparse.Namespace) -> dict[str, Any]:
 def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
     from modelcollapse.validation.checks import run_validate
 
-    return run_validate(args)
+    extra = None
+    if args.inference:  # the Bayesian calibration is a check of the (higher) inference layer
+        from functools import partial
+
+        from modelcollapse.inference.checks import inference_checks
+
+        extra = partial(inference_checks, quick=args.quick, seed=args.seed)
+    return run_validate(quick=args.quick, seed=args.seed, families=args.family, out=args.out,
+                        extra_checks=extra, progress=False if (args.quiet or args.json) else None,
+                        echo=not args.json)
 
 
 COMMANDS = {"families": _cmd_families, "derive": _cmd_derive, "improve": _cmd_improve,

@@ -42,7 +42,7 @@ import os
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -50,6 +50,7 @@ import numpy as np
 from scipy import special, stats
 
 from modelcollapse.families import Bias, Family, family_names, get_family
+from modelcollapse.families.laws import BinomialMean, MultinomialMean, Normal, PoissonMean
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory.absorption import bernoulli_fixation_probability
 from modelcollapse.theory.derive import derive, parameter_values
@@ -66,7 +67,6 @@ __all__ = [
     "Check",
     "ValidationReport",
     "validate",
-    "inference_checks",
     "run_validate",
 ]
 
@@ -100,7 +100,8 @@ FALLING_RATIO: Final[float] = 0.9
 LEVEL_RATIO: Final[float] = 0.95
 
 #: families whose values are discrete (small n0 shows fixation / extinction)
-_DISCRETE = ("bernoulli", "poisson", "categorical")
+#: laws with integer counts behind them: small n0 so that absorption is visible
+_DISCRETE_LAWS = (BinomialMean, PoissonMean, MultinomialMean)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,11 +330,26 @@ _FULL = _Plan(
 _BIAS = Bias(1.0, 0.5)
 
 
-def _n0(family: str) -> int:
+def _discrete(fam: Family) -> bool:
+    return any(isinstance(law, _DISCRETE_LAWS) for est in fam.estimators.values()
+               for law in est.laws.values())
+
+
+def _n0(fam: Family) -> int:
     # discrete families: small n0 so that fixation / extinction have visible probabilities;
     # continuous: n0 = 50 keeps the log-variance v ~ 2(T+1)/n0 of scale walks small enough
     # for variance checks (see TAIL_SE_ACCURACY)
-    return 10 if family in _DISCRETE else 50
+    return 10 if _discrete(fam) else 50
+
+
+def _normal_location(fam: Family) -> bool:
+    """One location parameter with an exact normal law whose variance does not depend on it:
+    the walk of SPEC section 4, whose improvement probability has a closed form."""
+    if len(fam.parameters) != 1 or fam.vector or fam.parameters[0].kind != "location":
+        return False
+    est = fam.estimator()
+    law = est.laws[fam.parameters[0].name]
+    return est.exact and isinstance(law, Normal) and not law.var.has(fam.parameters[0].symbol)
 
 
 def _estimators(fam: Family, all_estimators: bool) -> list[str]:
@@ -358,10 +374,10 @@ class _Task:
     run: Callable[[int], tuple[list[Check], list[str]]]
 
 
-def _tasks(plan: _Plan, names: Sequence[str]) -> Iterator[_Task]:
-    for fname in names:
-        fam = get_family(fname)
-        n0 = _n0(fname)
+def _tasks(plan: _Plan, families: Sequence[Family]) -> Iterator[_Task]:
+    for fam in families:
+        fname = fam.name
+        n0 = _n0(fam)
         biasable = all(p.kind != "probability" for p in fam.parameters)
         for est in _estimators(fam, plan.all_estimators):
             cases: list[tuple[str, int, str, Bias | None]] = [
@@ -376,21 +392,36 @@ def _tasks(plan: _Plan, names: Sequence[str]) -> Iterator[_Task]:
                          + f"/{expr} n0={n0} T={T}")
                 yield _Task(label, _theory_task(label, fam, est, Schedule(expr, n0=n0), T,
                                                 workflow, bias, plan.reps))
-        bn0 = 10 if fname in _DISCRETE else 20
-        for e in fam.estimators if plan.all_estimators else [fam.default_estimator]:
+        bn0 = 10 if _discrete(fam) else 20
+        brute = [e for e in (fam.estimators if plan.all_estimators else [fam.default_estimator])
+                 if fam.data is not None and fam.estimator(e).exact]
+        for e in brute:
             label = f"exact-vs-brute {fname}/{e}/n0*t n0={bn0} T={plan.brute_T}"
             yield _Task(label, _brute_task(label, fam, e, Schedule("n0*t", n0=bn0),
                                            plan.brute_T, plan.brute_reps))
-        if fname == "mvgaussian":
-            n0m, expr, T, reps = plan.improvement_mv
-            label = f"improvement mvgaussian/mu d=2/{expr} n0={n0m} T={T}"
-            yield _Task(label, _mv_improvement_task(label, Schedule(expr, n0=n0m), T, reps))
-        if fname == "gaussian-variance":
-            for expr, rule in (("n0*t", "falling"), ("n0*t**1.5", "level")):
-                label = (f"dichotomy gaussian-variance/unbiased/{expr} n0=10 "
-                         f"T={plan.dichotomy_T}")
-                yield _Task(label, _dichotomy_task(label, Schedule(expr, n0=10),
-                                                   plan.dichotomy_T, plan.dichotomy_reps, rule))
+        for make in _RESULT_TASKS.get(fname, ()):  # SPEC results stated for one family
+            yield from make(plan)
+
+
+def _mv_improvement_tasks(plan: _Plan) -> Iterator[_Task]:
+    n0m, expr, T, reps = plan.improvement_mv
+    label = f"improvement mvgaussian/mu d=2/{expr} n0={n0m} T={T}"
+    yield _Task(label, _mv_improvement_task(label, Schedule(expr, n0=n0m), T, reps))
+
+
+def _dichotomy_tasks(plan: _Plan) -> Iterator[_Task]:
+    for expr, rule in (("n0*t", "falling"), ("n0*t**1.5", "level")):
+        label = f"dichotomy gaussian-variance/unbiased/{expr} n0=10 T={plan.dichotomy_T}"
+        yield _Task(label, _dichotomy_task(label, Schedule(expr, n0=10), plan.dichotomy_T,
+                                           plan.dichotomy_reps, rule))
+
+
+#: checks of results that SPEC states about one built-in family (the improvement probability
+#: in two dimensions, the collapse dichotomy of the variance), by the family they are about
+_RESULT_TASKS: dict[str, tuple[Callable[[_Plan], Iterator[_Task]], ...]] = {
+    "mvgaussian": (_mv_improvement_tasks,),
+    "gaussian-variance": (_dichotomy_tasks,),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,7 +451,7 @@ def _theory_task(label: str, fam: Family, est: str, schedule: Schedule, T: int, 
                  bias: Bias | None, reps: int) -> Callable[[int], tuple[list[Check], list[str]]]:
     def run(seed: int) -> tuple[list[Check], list[str]]:
         d = derive(fam, schedule=schedule, T=T, estimator=est, workflow=workflow, bias=bias)
-        improve = fam.name == "gaussian-mean" and workflow == "replace" and bias is None
+        improve = _normal_location(fam) and workflow == "replace" and bias is None
         ds = simulate(fam, schedule=schedule, T=T, reps=reps, seed=seed, estimator=est,
                       workflow=workflow, bias=bias, progress=False, trajectories=improve)
         comps = components(fam, parameter_values(fam, None))
@@ -679,18 +710,17 @@ def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     known = family_names()
     if families is None:
-        names = known
+        chosen = [get_family(name) for name in known]
     else:
-        if isinstance(families, str):
+        if isinstance(families, str | Family | os.PathLike):
             families = [families]
-        names = list(dict.fromkeys(families))
-        bad = [f for f in names if f not in known]
-        if bad or not names:
-            raise ValueError(f"unknown family {bad[0]!r} in families; allowed: "
-                             f"{', '.join(known)}" if bad else
-                             f"families must name at least one of: {', '.join(known)}")
+        chosen = [get_family(f) for f in families]  # names, family files or Family objects
+        chosen = list({id(f): f for f in chosen}.values())
+        if not chosen:
+            raise ValueError(f"families must name at least one of: {', '.join(known)}, or "
+                             "a family file")
     plan = _QUICK if quick else _FULL
-    tasks = list(_tasks(plan, names))
+    tasks = list(_tasks(plan, chosen))
     show = sys.stderr.isatty() if progress is None else bool(progress)
     start = time.perf_counter()
     checks: list[Check] = []
@@ -708,64 +738,53 @@ def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None
 
 
 # ---------------------------------------------------------------------------------------------
-# command line
+# the command
 # ---------------------------------------------------------------------------------------------
 
 
-def inference_checks(*, quick: bool = False, seed: int = 0) -> list[Check]:
-    r"""Calibration of the Bayesian bias model (PyMC, imported here): simulation-based
-    calibration (ranks of the true :math:`\kappa, \alpha, b` uniform; a chi-square test at the
-    named failure rate :data:`~modelcollapse.inference.calibration.SBC_FAILURE_RATE`) and
-    recovery on a grid of true :math:`(\kappa, \alpha)` (both inside the 94% HDI, and the
-    quality gates: no divergences, :math:`\hat R \le 1.01`, bulk ESS :math:`\ge 400`)."""
-    from scipy import stats
-
-    from modelcollapse.inference.calibration import recovery_grid, sbc
-
-    size = {"draws": 400, "tune": 400, "chains": 4} if quick else {}
-    result = sbc(replications=20 if quick else 100, seed=seed, **size)
-    checks = []
-    for name, p in result.p_values.items():
-        checks.append(Check(f"SBC rank uniformity of {name} ({len(result.ranks[name])} "
-                            f"replications; fails below p = {result.level:.2g})",
-                            result.level, p, math.nan, float(stats.norm.isf(p / 2)),
-                            p >= result.level))
-    # quick: one well-identified cell (SPEC's example); full: the calibration module's grid
-    rows = recovery_grid(((2.0, 0.5),), seed=seed) if quick else recovery_grid(seed=seed)
-    for row in rows:
-        for par, truth, mean, (low, high) in (("kappa", row.kappa, row.kappa_mean, row.kappa_hdi),
-                                              ("alpha", row.alpha, row.alpha_mean,
-                                               row.alpha_hdi)):
-            se = (high - low) / (2 * 1.881)  # the 94% HDI spans about +-1.881 sd
-            ok = low <= truth <= high and not row.problems()
-            problems = "; ".join(row.problems()) or "gates met"
-            checks.append(Check(f"recovery kappa={row.kappa:g} alpha={row.alpha:g}: {par} in "
-                                f"94% HDI [{low:.3g}, {high:.3g}], {problems}",
-                                truth, mean, se, (mean - truth) / se if se > 0 else math.nan,
-                                ok))
-    return checks
-
-
-def run_validate(args: Any) -> dict[str, Any]:
+def run_validate(*, quick: bool = False, seed: int = 0, families: Sequence[str] | None = None,
+                 out: str | os.PathLike[str] | None = None,
+                 extra_checks: Callable[[], Iterable[Check]] | None = None,
+                 progress: bool | None = None, echo: bool = False) -> dict[str, Any]:
     """Run ``modelcollapse validate``: the JSON object (``checks``, ``passed``, ...).
 
-    Raises ValueError for bad input (the CLI turns it into exit status 2); the caller exits
-    with status 1 when ``result["passed"]`` is False.
+    Parameters
+    ----------
+    quick, seed, families, progress
+        As for :func:`validate`.
+    out : str or path, optional
+        Also write the checks to this file: ``.csv`` (:meth:`ValidationReport.to_csv`) or
+        ``.json`` (:meth:`ValidationReport.to_json`); its folder must exist.
+    extra_checks : callable, optional
+        Called after :func:`validate`; the checks it returns are appended to the report (the
+        command line passes the Bayesian calibration of a higher layer this way,
+        :func:`modelcollapse.inference.checks.inference_checks`).
+    echo : bool, optional
+        Print the report as a table on stdout. Default False.
+
+    Returns
+    -------
+    dict
+        :meth:`ValidationReport.to_dict`, with ``files`` when ``out`` is given.
+
+    Raises
+    ------
+    ValueError
+        For bad input (the CLI turns it into exit status 2); the caller exits with status 1
+        when ``result["passed"]`` is False.
     """
-    if args.seed < 0:
-        raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
-    if args.out and not args.out.endswith((".csv", ".json")):
-        raise ValueError(f"--out must end in .csv or .json, got {args.out!r}")
-    if args.out and not os.path.isdir(os.path.dirname(args.out) or "."):
-        raise ValueError(f"the folder of --out does not exist: {args.out!r}")
-    report = validate(quick=args.quick, seed=args.seed, families=args.family,
-                      progress=False if (args.quiet or args.json) else None)
-    if getattr(args, "inference", False):
-        report.checks.extend(inference_checks(quick=args.quick, seed=args.seed))
-    out = report.to_dict()
-    if args.out:
-        (report.to_csv if args.out.endswith(".csv") else report.to_json)(args.out)
-        out["files"] = [args.out]
-    if not args.json:
+    path = None if out is None else os.fspath(out)
+    if path and not path.endswith((".csv", ".json")):
+        raise ValueError(f"the output file must end in .csv or .json, got {path!r}")
+    if path and not os.path.isdir(os.path.dirname(path) or "."):
+        raise ValueError(f"the folder of the output file does not exist: {path!r}")
+    report = validate(quick=quick, seed=seed, families=families, progress=progress)
+    if extra_checks is not None:
+        report.checks.extend(extra_checks())
+    result = report.to_dict()
+    if path:
+        (report.to_csv if path.endswith(".csv") else report.to_json)(path)
+        result["files"] = [path]
+    if echo:
         print(report)
-    return out
+    return result

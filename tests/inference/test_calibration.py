@@ -187,7 +187,7 @@ def test_refitter_with_pymc_sampler():
 
 def test_validate_inference_checks_quick() -> None:
     """`modelcollapse validate --inference`: SBC and recovery as checks that pass."""
-    from modelcollapse.validation.checks import inference_checks
+    from modelcollapse.inference.checks import inference_checks
 
     checks = inference_checks(quick=True, seed=0)
     assert any(c.name.startswith("SBC") for c in checks)

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from modelcollapse.cli import build_parser
+from modelcollapse.cli import _cmd_validate, build_parser
 from modelcollapse.validation import checks
 from modelcollapse.validation.checks import (
     KS_P_MIN,
@@ -159,13 +159,29 @@ def test_cli_pair(tmp_path, capsys) -> None:
     out_file = tmp_path / "v.csv"
     args = parser.parse_args(["validate", "--json", "--quick", "--family", "gaussian-mean",
                               "--out", str(out_file)])
-    out = run_validate(args)
+    out = _cmd_validate(args)
     assert out["passed"] is True and out["files"] == [str(out_file)]
     assert all(set(row) == CHECK_KEYS for row in out["checks"])
     assert capsys.readouterr().out == ""  # --json: the caller prints the object
     bad = parser.parse_args(["validate", "--quick", "--family", "nope"])
     with pytest.raises(ValueError, match="unknown family 'nope'"):
-        run_validate(bad)
+        _cmd_validate(bad)
+
+
+def test_run_validate_keywords(tmp_path, capsys) -> None:
+    """The plain keyword API: extra checks of a higher layer are appended, ``echo`` prints."""
+    extra = Check("extra: a check of a higher layer", 1.0, 1.0, 0.1, 0.0, True)
+    out_file = tmp_path / "v.json"
+    out = run_validate(quick=True, families=["gaussian-mean"], out=out_file,
+                       extra_checks=lambda: [extra], progress=False, echo=True)
+    assert out["checks"][-1] == extra.to_dict()
+    assert out["n_checks"] == len(out["checks"]) and out["files"] == [str(out_file)]
+    assert json.loads(out_file.read_text())["checks"][-1]["name"] == extra.name
+    assert extra.name in capsys.readouterr().out
+    with pytest.raises(ValueError, match=r"must end in \.csv or \.json, got 'v\.txt'"):
+        run_validate(quick=True, families=["gaussian-mean"], out="v.txt")
+    with pytest.raises(ValueError, match="folder of the output file does not exist"):
+        run_validate(quick=True, families=["gaussian-mean"], out=tmp_path / "no" / "v.csv")
 
 
 @pytest.mark.slow
