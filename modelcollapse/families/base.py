@@ -22,6 +22,7 @@ from typing import Literal
 import sympy as sp
 
 from modelcollapse import symbols
+from modelcollapse.families.data import DataModel, Statistic
 from modelcollapse.families.laws import Law, Wishart
 
 __all__ = ["Parameter", "Estimator", "Family", "Bias", "MomentMap"]
@@ -194,10 +195,9 @@ class Estimator:
     laws: Mapping[str, Law]
     min_size: int = 1
     pools_as_mean: bool = False
-    #: per parameter, the statistic the brute-force engine computes from drawn data
-    #: (``mean``, ``var_unbiased``, ``var_mle``, ``rate_mle``, ``rate_unbiased``,
-    #: ``frequencies``, ``cov_unbiased``, ``cov_mle``); None where there is no data model
-    statistics: Mapping[str, str] | None = None
+    #: per parameter, the statistic the brute-force engine computes from the drawn data
+    #: (:mod:`modelcollapse.families.data`); None where the family has no data model
+    statistics: Mapping[str, Statistic] | None = None
     #: the laws are the estimator's exact one-step laws; False when they are only the normal
     #: approximation carrying a moment map (user families declared without a ``law``)
     exact: bool = True
@@ -222,9 +222,9 @@ class Family:
     vector: bool = False
     #: known parameters that enter the laws but are not re-estimated (sigma2 of gaussian-mean)
     constants: tuple[Parameter, ...] = ()
-    #: the data distribution drawn in brute-force mode (``normal``, ``bernoulli``, ``poisson``,
-    #: ``exponential``, ``categorical``, ``mvnormal``); None for families without one
-    data: str | None = None
+    #: the law of one data point, drawn in brute-force mode
+    #: (:mod:`modelcollapse.families.data`); None for families without one
+    data: DataModel | None = None
 
     def parameter(self, name: str) -> Parameter:
         for p in (*self.parameters, *self.constants):

@@ -14,6 +14,7 @@ The states 0 and 1 absorb: collapse is fixation.
 from __future__ import annotations
 
 from modelcollapse.families.base import Estimator, Family, Parameter
+from modelcollapse.families.data import BernoulliData, SampleMean
 from modelcollapse.families.laws import BinomialMean
 from modelcollapse.symbols import n
 
@@ -27,11 +28,11 @@ BERNOULLI = Family(
     name="bernoulli",
     title="Bernoulli probability",
     parameters=(P,),
-    estimators={"unbiased": Estimator("unbiased", _doc, {"p": _law}, 1, True,
-                                       {"p": "mean"}),
-                "mle": Estimator("mle", _doc, {"p": _law}, 1, True, {"p": "mean"})},
+    estimators={name: Estimator(name, _doc, laws={"p": _law}, pools_as_mean=True,
+                                statistics={"p": SampleMean()})
+                for name in ("unbiased", "mle")},
     default_estimator="unbiased",
-    data="bernoulli",
+    data=BernoulliData(p="p"),
     collapse="the probability fixes at 0 or 1",
     absorbing="fixation",
 )

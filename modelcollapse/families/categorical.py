@@ -9,6 +9,7 @@ every Bernoulli result holds cell by cell; cells that hit 0 are lost for good.
 from __future__ import annotations
 
 from modelcollapse.families.base import Estimator, Family, Parameter
+from modelcollapse.families.data import CategoricalData, Frequencies
 from modelcollapse.families.laws import MultinomialMean
 from modelcollapse.symbols import n
 
@@ -23,11 +24,11 @@ CATEGORICAL = Family(
     name="categorical",
     title="Categorical probabilities",
     parameters=(P,),
-    estimators={"unbiased": Estimator("unbiased", _doc, {"p": _law}, 1, True,
-                                       {"p": "frequencies"}),
-                "mle": Estimator("mle", _doc, {"p": _law}, 1, True, {"p": "frequencies"})},
+    estimators={name: Estimator(name, _doc, laws={"p": _law}, pools_as_mean=True,
+                                statistics={"p": Frequencies()})
+                for name in ("unbiased", "mle")},
     default_estimator="unbiased",
-    data="categorical",
+    data=CategoricalData(p="p"),
     collapse="cells are lost: each probability fixes at 0 or 1",
     absorbing="fixation",
     vector=True,

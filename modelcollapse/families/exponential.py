@@ -20,6 +20,7 @@ The second moment needs :math:`n \ge 3`. Collapse: the rate drifts up (the scale
 from __future__ import annotations
 
 from modelcollapse.families.base import Estimator, Family, Parameter
+from modelcollapse.families.data import ExponentialData, RateFromSum
 from modelcollapse.families.laws import InverseGamma
 from modelcollapse.symbols import n
 
@@ -33,13 +34,13 @@ EXPONENTIAL = Family(
     title="Exponential rate",
     parameters=(RATE,),
     estimators={
-        "mle": Estimator("mle", "MLE n / sum(x)", {"rate": InverseGamma(n, lam * n)}, 3,
-                         statistics={"rate": "rate_mle"}),
+        "mle": Estimator("mle", "MLE n / sum(x)", laws={"rate": InverseGamma(n, lam * n)},
+                         min_size=3, statistics={"rate": RateFromSum(offset=0)}),
         "unbiased": Estimator("unbiased", "(n - 1) / sum(x)",
-                              {"rate": InverseGamma(n, lam * (n - 1))}, 3,
-                              statistics={"rate": "rate_unbiased"}),
+                              laws={"rate": InverseGamma(n, lam * (n - 1))}, min_size=3,
+                              statistics={"rate": RateFromSum(offset=1)}),
     },
     default_estimator="unbiased",
-    data="exponential",
+    data=ExponentialData(rate="rate"),
     collapse="the scale 1/rate shrinks to 0 almost surely",
 )

@@ -20,6 +20,7 @@ sigma2 (MLE) :math:`\sigma^2 (n-1)/n`  :math:`2\sigma^4 (n-1)/n^2`
 from __future__ import annotations
 
 from modelcollapse.families.base import Estimator, Family, Parameter
+from modelcollapse.families.data import NormalData, SampleMean, SampleVariance
 from modelcollapse.families.laws import Normal, ScaledChiSquare
 from modelcollapse.symbols import n
 
@@ -40,13 +41,13 @@ GAUSSIAN_MEAN = Family(
     parameters=(MU,),
     constants=(SIGMA2,),
     estimators={
-        "unbiased": Estimator("unbiased", _sample_mean, {"mu": _mean_law}, 1, True,
-                              {"mu": "mean"}),
-        "mle": Estimator("mle", _sample_mean, {"mu": _mean_law}, 1, True, {"mu": "mean"}),
+        name: Estimator(name, _sample_mean, laws={"mu": _mean_law}, pools_as_mean=True,
+                        statistics={"mu": SampleMean()})
+        for name in ("unbiased", "mle")
     },
     default_estimator="unbiased",
     collapse="the estimate wanders without limit: E(mu_T - mu)^2 diverges",
-    data="normal",
+    data=NormalData(mean="mu", variance="sigma2"),
 )
 
 GAUSSIAN_VARIANCE = Family(
@@ -54,14 +55,14 @@ GAUSSIAN_VARIANCE = Family(
     title="Gaussian variance",
     parameters=(SIGMA2,),
     estimators={
-        "unbiased": Estimator("unbiased", "S^2, divisor n - 1", {"sigma2": _s2_law}, 2,
-                              statistics={"sigma2": "var_unbiased"}),
-        "mle": Estimator("mle", "MLE, divisor n", {"sigma2": _mle_law}, 2,
-                         statistics={"sigma2": "var_mle"}),
+        "unbiased": Estimator("unbiased", "S^2, divisor n - 1", laws={"sigma2": _s2_law},
+                              min_size=2, statistics={"sigma2": SampleVariance(ddof=1)}),
+        "mle": Estimator("mle", "MLE, divisor n", laws={"sigma2": _mle_law}, min_size=2,
+                         statistics={"sigma2": SampleVariance(ddof=0)}),
     },
     default_estimator="unbiased",
     collapse="the variance shrinks to 0 almost surely",
-    data="normal",
+    data=NormalData(variance="sigma2"),
 )
 
 GAUSSIAN = Family(
@@ -70,13 +71,13 @@ GAUSSIAN = Family(
     parameters=(MU, SIGMA2),
     estimators={
         "unbiased": Estimator("unbiased", "sample mean and S^2",
-                              {"mu": _mean_law, "sigma2": _s2_law}, 2,
-                              statistics={"mu": "mean", "sigma2": "var_unbiased"}),
+                              laws={"mu": _mean_law, "sigma2": _s2_law}, min_size=2,
+                              statistics={"mu": SampleMean(), "sigma2": SampleVariance(ddof=1)}),
         "mle": Estimator("mle", "sample mean and the MLE variance",
-                         {"mu": _mean_law, "sigma2": _mle_law}, 2,
-                         statistics={"mu": "mean", "sigma2": "var_mle"}),
+                         laws={"mu": _mean_law, "sigma2": _mle_law}, min_size=2,
+                         statistics={"mu": SampleMean(), "sigma2": SampleVariance(ddof=0)}),
     },
     default_estimator="unbiased",
     collapse="the variance shrinks to 0 almost surely",
-    data="normal",
+    data=NormalData(mean="mu", variance="sigma2"),
 )

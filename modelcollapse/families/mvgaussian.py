@@ -13,6 +13,7 @@ Gaussian-variance chain of its own; :math:`\log\det\hat\Sigma` moves by independ
 from __future__ import annotations
 
 from modelcollapse.families.base import Estimator, Family, Parameter
+from modelcollapse.families.data import MultivariateNormalData, SampleCovariance, SampleMean
 from modelcollapse.families.laws import Normal, Wishart
 from modelcollapse.symbols import n
 
@@ -29,15 +30,16 @@ MVGAUSSIAN = Family(
     parameters=(MU, SIGMA),
     estimators={
         "unbiased": Estimator("unbiased", "sample mean and covariance, divisor n - 1",
-                              {"mu": Normal(mu, sigma / n),
-                               "Sigma": Wishart(n - 1, 1 / (n - 1), sigma)}, 2,
-                              statistics={"mu": "mean", "Sigma": "cov_unbiased"}),
+                              laws={"mu": Normal(mu, sigma / n),
+                                    "Sigma": Wishart(n - 1, 1 / (n - 1), sigma)}, min_size=2,
+                              statistics={"mu": SampleMean(), "Sigma": SampleCovariance(1)}),
         "mle": Estimator("mle", "sample mean and covariance, divisor n",
-                         {"mu": Normal(mu, sigma / n), "Sigma": Wishart(n - 1, 1 / n, sigma)}, 2,
-                         statistics={"mu": "mean", "Sigma": "cov_mle"}),
+                         laws={"mu": Normal(mu, sigma / n),
+                               "Sigma": Wishart(n - 1, 1 / n, sigma)}, min_size=2,
+                         statistics={"mu": SampleMean(), "Sigma": SampleCovariance(0)}),
     },
     default_estimator="unbiased",
     collapse="the covariance shrinks to 0 (log det falls without limit)",
-    data="mvnormal",
+    data=MultivariateNormalData(mean="mu", covariance="Sigma"),
     vector=True,
 )

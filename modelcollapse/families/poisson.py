@@ -14,6 +14,7 @@ The counts :math:`n_t\hat\lambda_t` form a branching process; 0 absorbs: collaps
 from __future__ import annotations
 
 from modelcollapse.families.base import Estimator, Family, Parameter
+from modelcollapse.families.data import PoissonData, SampleMean
 from modelcollapse.families.laws import PoissonMean
 from modelcollapse.symbols import n
 
@@ -27,11 +28,11 @@ POISSON = Family(
     name="poisson",
     title="Poisson rate",
     parameters=(LAM,),
-    estimators={"unbiased": Estimator("unbiased", _doc, {"lam": _law}, 1, True,
-                                       {"lam": "mean"}),
-                "mle": Estimator("mle", _doc, {"lam": _law}, 1, True, {"lam": "mean"})},
+    estimators={name: Estimator(name, _doc, laws={"lam": _law}, pools_as_mean=True,
+                                statistics={"lam": SampleMean()})
+                for name in ("unbiased", "mle")},
     default_estimator="unbiased",
-    data="poisson",
+    data=PoissonData(rate="lam"),
     collapse="the rate dies out (extinction of the counts)",
     absorbing="extinction",
 )

@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import math
 import numbers
+from functools import singledispatch
 from typing import NamedTuple
 
 import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike
 
+from modelcollapse.families.laws import BinomialMean, Law, PoissonMean
 from modelcollapse.symbols import T, n0, n_t, t
 
 __all__ = [
+    "absorption_probability",
     "FixationProbabilities",
     "bernoulli_fixation_probability",
     "bernoulli_fixation_probabilities",
@@ -314,3 +317,26 @@ def poisson_extinction_symbolic() -> tuple[sp.Eq, sp.Eq, sp.Eq]:
     step = sp.Eq(q[t - 1], 1 - sp.exp(-n_t[t] / n_t[t - 1] * q[t]))
     result = sp.Eq(P_T, sp.exp(-n0 * lambda_ * q[0]))
     return start, step, result
+
+
+@singledispatch
+def absorption_probability(law: Law, theta: float, sizes: ArrayLike) -> float | None:
+    r"""Probability that the walk has hit its absorbing degenerate state by generation
+    :math:`T` (sizes :math:`n_0..n_T`), from the one-step law of the parameter: one registered
+    function per law class; None for laws without an absorbing state.
+
+    >>> from modelcollapse.families import get_family
+    >>> absorption_probability(get_family("poisson").law(), 0.5, [1, 1])
+    0.7290155
+    """
+    return None
+
+
+@absorption_probability.register
+def _(law: PoissonMean, theta: float, sizes: ArrayLike) -> float:
+    return poisson_extinction_probability(theta, sizes)
+
+
+@absorption_probability.register
+def _(law: BinomialMean, theta: float, sizes: ArrayLike) -> float:
+    return bernoulli_fixation_probability(theta, sizes)

@@ -30,6 +30,21 @@ import sympy as sp
 
 from modelcollapse import symbols
 from modelcollapse.families.base import Bias, Family, Parameter
+from modelcollapse.families.data import (
+    BernoulliData,
+    CategoricalData,
+    DataModel,
+    ExponentialData,
+    Frequencies,
+    MultivariateNormalData,
+    NormalData,
+    PoissonData,
+    RateFromSum,
+    SampleCovariance,
+    SampleMean,
+    SampleVariance,
+    Statistic,
+)
 from modelcollapse.families.laws import (
     BinomialMean,
     InverseGamma,
@@ -44,7 +59,8 @@ from modelcollapse.families.laws import (
 )
 from modelcollapse.numeric import evaluate
 
-__all__ = ["MODES", "step", "draw", "BRUTE_MAX_ELEMENTS"]
+__all__ = ["MODES", "step", "draw", "draw_data", "fit", "normal_approximation",
+           "BRUTE_MAX_ELEMENTS"]
 
 MODES = ("exact", "brute", "normal")
 #: brute force draws at most this many data values at once (sub-chunks of replications)
@@ -234,56 +250,101 @@ def _biased_values(family: Family, p: Parameter, value: np.ndarray, bias: Bias |
     return value * (1.0 - amount)
 
 
-def _brute(family: Family, statistics: Mapping[str, str] | None, state: State,
+def _brute(family: Family, statistics: Mapping[str, Statistic] | None, state: State,
            constants: Mapping[str, float], n: int, rng: np.random.Generator) -> State:
     if family.data is None or statistics is None:
         raise ValueError(f"mode 'brute' needs a data model; {family.name} has none "
                          "(use mode 'exact' or 'normal')")
     reps = next(iter(state.values())).shape[0]
-    width = n * (state["Sigma"].shape[-1] if "Sigma" in state else 1)
+    width = n * max(int(np.prod(v.shape[1:2])) for v in state.values())
     per = max(1, BRUTE_MAX_ELEMENTS // width)
-    parts = [_brute_chunk(family.data, statistics, {k: v[i:i + per] for k, v in state.items()},
-                          constants, n, rng) for i in range(0, reps, per)]
+    parts = []
+    for i in range(0, reps, per):
+        block = {k: v[i:i + per] for k, v in state.items()}
+        values = {**{k: np.full(len(next(iter(block.values()))), c)
+                     for k, c in constants.items()}, **block}
+        x = draw_data(family.data, values, n, rng)
+        parts.append({name: fit(stat, x, n, block[name]) for name, stat in statistics.items()})
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _brute_chunk(data: str, statistics: Mapping[str, str], state: State,
-                 constants: Mapping[str, float], n: int, rng: np.random.Generator) -> State:
-    reps = next(iter(state.values())).shape[0]
-    if data == "normal":
-        mu = state.get("mu", np.zeros(reps))
-        sigma2 = state["sigma2"] if "sigma2" in state else np.full(reps, constants["sigma2"])
-        x = mu[:, None] + np.sqrt(sigma2)[:, None] * rng.standard_normal((reps, n))
-    elif data == "bernoulli":
-        x = (rng.random((reps, n)) < state["p"][:, None]).astype(float)
-    elif data == "poisson":
-        x = rng.poisson(state["lam"][:, None], size=(reps, n)).astype(float)
-    elif data == "exponential":
-        x = rng.standard_exponential((reps, n)) / state["rate"][:, None]
-    elif data == "categorical":
-        p = state["p"]
-        k = p.shape[1]
-        cells = (rng.random((reps, n))[:, :, None] >= np.cumsum(p, axis=1)[:, None, :-1]).sum(-1)
-        counts = np.bincount((cells + k * np.arange(reps)[:, None]).ravel(), minlength=reps * k)
-        return {"p": counts.reshape(reps, k) / n}
-    elif data == "mvnormal":
-        lower = _cholesky(state["Sigma"], "the covariance")
-        z = rng.standard_normal((reps, n, lower.shape[-1]))
-        x = state["mu"][:, None, :] + np.einsum("rij,rnj->rni", lower, z)
-        mean = x.mean(axis=1)
-        centred = x - mean[:, None, :]
-        scatter = np.einsum("rni,rnj->rij", centred, centred)
-        ddof = 1 if statistics["Sigma"] == "cov_unbiased" else 0
-        return {"mu": mean, "Sigma": scatter / (n - ddof)}
-    else:
-        raise ValueError(f"unknown data model {data!r}")
-    out = {}
-    for name, stat in statistics.items():
-        out[name] = {
-            "mean": lambda: x.mean(axis=1),
-            "var_unbiased": lambda: x.var(axis=1, ddof=1),
-            "var_mle": lambda: x.var(axis=1),
-            "rate_mle": lambda: n / x.sum(axis=1),
-            "rate_unbiased": lambda: (n - 1) / x.sum(axis=1),
-        }[stat]()
-    return out
+@singledispatch
+def draw_data(model: DataModel, values: Mapping[str, np.ndarray], n: int,
+              rng: np.random.Generator) -> np.ndarray:
+    """Draw ``n`` data points per replication from the data model (one function per class);
+    ``values`` maps parameter and constant names to per-replication arrays."""
+    raise ValueError(f"no sampler for the data model {type(model).__name__}")
+
+
+@draw_data.register
+def _(model: NormalData, values, n, rng):
+    scale = np.sqrt(values[model.variance])
+    reps = len(scale)
+    mean = values[model.mean] if model.mean is not None else np.zeros(reps)
+    return mean[:, None] + scale[:, None] * rng.standard_normal((reps, n))
+
+
+@draw_data.register
+def _(model: BernoulliData, values, n, rng):
+    p = values[model.p]
+    return (rng.random((len(p), n)) < p[:, None]).astype(float)
+
+
+@draw_data.register
+def _(model: PoissonData, values, n, rng):
+    rate = values[model.rate]
+    return rng.poisson(rate[:, None], size=(len(rate), n)).astype(float)
+
+
+@draw_data.register
+def _(model: ExponentialData, values, n, rng):
+    rate = values[model.rate]
+    return rng.standard_exponential((len(rate), n)) / rate[:, None]
+
+
+@draw_data.register
+def _(model: CategoricalData, values, n, rng):
+    p = values[model.p]
+    return (rng.random((len(p), n))[:, :, None] >= np.cumsum(p, axis=1)[:, None, :-1]).sum(-1)
+
+
+@draw_data.register
+def _(model: MultivariateNormalData, values, n, rng):
+    lower = _cholesky(values[model.covariance], "the covariance")
+    z = rng.standard_normal((lower.shape[0], n, lower.shape[-1]))
+    return values[model.mean][:, None, :] + np.einsum("rij,rnj->rni", lower, z)
+
+
+@singledispatch
+def fit(statistic: Statistic, x: np.ndarray, n: int, previous: np.ndarray) -> np.ndarray:
+    """Refit one parameter from data ``x`` of shape ``(reps, n, ...)`` (one function per
+    statistic class); ``previous`` is the parameter's last value (its shape)."""
+    raise ValueError(f"no refit for the statistic {type(statistic).__name__}")
+
+
+@fit.register
+def _(statistic: SampleMean, x, n, previous):
+    return x.mean(axis=1)
+
+
+@fit.register
+def _(statistic: SampleVariance, x, n, previous):
+    return x.var(axis=1, ddof=statistic.ddof)
+
+
+@fit.register
+def _(statistic: RateFromSum, x, n, previous):
+    return (n - statistic.offset) / x.sum(axis=1)
+
+
+@fit.register
+def _(statistic: Frequencies, x, n, previous):
+    reps, k = previous.shape
+    counts = np.bincount((x + k * np.arange(reps)[:, None]).ravel(), minlength=reps * k)
+    return counts.reshape(reps, k) / n
+
+
+@fit.register
+def _(statistic: SampleCovariance, x, n, previous):
+    centred = x - x.mean(axis=1)[:, None, :]
+    return np.einsum("rni,rnj->rij", centred, centred) / (n - statistic.ddof)
