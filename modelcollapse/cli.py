@@ -345,7 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         out = COMMANDS[args.command](args)
         if args.json:
-            print(json.dumps(out, allow_nan=False, default=_json_default))
+            from modelcollapse.jsonable import jsonable
+
+            print(json.dumps(jsonable(out), allow_nan=False))
         if args.command == "validate" and not out["passed"]:
             return 1  # a failed check: the contract's exit status 1
     except (UsageError, ValueError, TypeError, OverflowError) as exc:
@@ -355,10 +357,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
     return 0
-
-
-def _json_default(value: Any) -> Any:
-    return str(value)
 
 
 if __name__ == "__main__":  # pragma: no cover

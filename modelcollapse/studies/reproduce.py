@@ -27,7 +27,6 @@ the full run takes a few minutes. Results depend on ``seed`` only.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
@@ -38,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from modelcollapse.jsonable import jsonable
 from modelcollapse.studies.figures import (
     f1_dichotomy,
     f2_improvement,
@@ -117,7 +117,7 @@ def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
                "figures": run.figures, "checks": run.checks,
                "checks_passed": all(c["passed"] for c in run.checks), "macros": run.macros,
                "notes": run.notes}
-    results = _clean(results)
+    results = jsonable(results)
     results_path.write_text(json.dumps(results, indent=1, allow_nan=False) + "\n")
     run.log(f"wrote {len(run.files)} files into {folder} in {results['seconds']:.1f} s")
     return results
@@ -135,18 +135,3 @@ def _output_folder(out: Any) -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise ValueError(f"the output folder {str(path)!r} is not writable")
     return path.resolve()
-
-
-def _clean(value: Any) -> Any:
-    """JSON-ready: arrays to lists, numpy scalars to Python, non-finite floats to None."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_clean(v) for v in value]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    return value

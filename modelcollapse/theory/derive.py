@@ -19,6 +19,7 @@ import sympy as sp
 from modelcollapse import symbols
 from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families import Bias, Family, get_family
+from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import absorption, criteria
 from modelcollapse.theory.latex import latex
@@ -125,7 +126,7 @@ class Derivation:
                "T": None if math.isinf(self.T) else self.T,
                "bias": None if self.bias is None or not self.bias.active else
                {"kappa": float(self.bias.kappa), "alpha": float(self.bias.alpha)}}
-        out.update(_jsonable(self.values))
+        out.update(jsonable(self.values))
         out["latex"] = self.latex()
         out["notes"] = list(self.notes)
         return out
@@ -159,19 +160,6 @@ def _fmt(val: Any) -> str:
     if isinstance(val, list):
         return "[" + ", ".join(_fmt(v) for v in val) + "]"
     return str(val)
-
-
-def _jsonable(val: Any) -> Any:
-    if isinstance(val, dict):
-        return {k: _jsonable(v) for k, v in val.items()}
-    if isinstance(val, list | tuple | np.ndarray):
-        return [_jsonable(v) for v in val]
-    if isinstance(val, np.bool_ | bool) or val is None:
-        return None if val is None else bool(val)
-    if isinstance(val, int | np.integer):
-        return int(val)
-    val = float(val)
-    return val if math.isfinite(val) else None
 
 
 def derive(

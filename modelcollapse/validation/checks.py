@@ -51,6 +51,7 @@ from scipy import special, stats
 
 from modelcollapse.families import Bias, Family, family_names, get_family
 from modelcollapse.families.laws import BinomialMean, MultinomialMean, Normal, PoissonMean
+from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory.absorption import bernoulli_fixation_probability
 from modelcollapse.theory.derive import derive, parameter_values
@@ -126,13 +127,8 @@ class Check:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: non-finite numbers become ``None``."""
-        return {"name": self.name, "theory": _finite(self.theory), "mc": _finite(self.mc),
-                "se": _finite(self.se), "z": _finite(self.z), "passed": bool(self.passed)}
-
-
-def _finite(x: float) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
+        return jsonable({"name": self.name, "theory": self.theory, "mc": self.mc,
+                         "se": self.se, "z": self.z, "passed": bool(self.passed)})
 
 
 @dataclass

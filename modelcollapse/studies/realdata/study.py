@@ -107,6 +107,7 @@ import numpy as np
 import xarray as xr
 from scipy.special import expit
 
+from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.studies.realdata.fitters import SeparationError, fit_linear, fit_logistic
 from modelcollapse.studies.realdata.tables import Table, load_table
@@ -250,39 +251,25 @@ class RealDataResult:
             return (self.mse - self.theory) / self.mse_se
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (lists, floats; NaN as None)."""
-
-        def clean(a):
-            arr = np.asarray(a, dtype=float)
-            return (
-                np.where(np.isfinite(arr), arr, np.nan).tolist()
-                if arr.ndim
-                else (float(arr) if np.isfinite(arr) else None)
-            )
-
-        def nan_none(x):
-            if isinstance(x, list):
-                return [nan_none(v) for v in x]
-            return None if isinstance(x, float) and math.isnan(x) else x
-
+        """JSON-ready dict (lists, floats; NaN and infinities as None)."""
         out = {
             k: getattr(self, k)
             for k in ("dataset", "kind", "n_rows", "n0", "T", "reps", "seed", "ridge", "seconds")
         }
         out.update(
-            features=list(self.features),
-            variants=list(self.variants),
-            schedules=list(self.schedules),
-            notes=list(self.notes),
-            sizes=self.sizes.astype(int).tolist(),
-            theta_star=clean(self.theta_star),
-            sigma2=nan_none(float(self.sigma2)),
+            features=self.features,
+            variants=self.variants,
+            schedules=self.schedules,
+            notes=self.notes,
+            sizes=self.sizes.astype(int),
+            theta_star=self.theta_star,
+            sigma2=self.sigma2,
             trace_fisher_inv=self.trace_fisher_inv,
             trace_sandwich=self.trace_sandwich,
         )
         for k in ("mse", "mse_se", "median", "theory", "degenerate", "z"):
-            out[k] = nan_none(clean(getattr(self, k)))
-        return out
+            out[k] = getattr(self, k)
+        return jsonable(out)
 
     def to_dataset(self) -> xr.Dataset:
         """xarray Dataset with dims ``(variant, schedule, t)``."""
