@@ -178,18 +178,52 @@ def bernoulli_fixation_probabilities(
             f"simulator"
         )
 
-    from scipy import stats  # imported here: scipy.stats costs ~1 s at start-up
-
-    dist = stats.binom.pmf(np.arange(ns[0] + 1), ns[0], p)
+    dist = _binomial_rows(ns[0], np.array([p]))[0]
     matrix: np.ndarray | None = None
     key: tuple[int, int] | None = None
     for prev, cur in zip(ns[:-1], ns[1:], strict=True):
-        if (prev, cur) != key:
-            probs = np.arange(prev + 1) / prev
-            matrix = stats.binom.pmf(np.arange(cur + 1)[None, :], cur, probs[:, None])
-            key = (prev, cur)
-        dist = dist @ matrix
+        probs = np.arange(prev + 1) / prev
+        if (cur + 1) * (prev + 1) <= _ROWS_AT_ONCE:  # small: keep the matrix while sizes repeat
+            if (prev, cur) != key:
+                matrix, key = _binomial_rows(cur, probs), (prev, cur)
+            dist = dist @ matrix
+            continue
+        # large: blocks of rows, each against the band of columns where its binomials have
+        # mass (beyond _BAND standard deviations a term is below 1e-37 of its row)
+        new = np.zeros(cur + 1)
+        live = np.flatnonzero(dist > _NEGLIGIBLE)
+        for i in range(0, len(live), _BLOCK_ROWS):
+            rows = live[i:i + _BLOCK_ROWS]
+            lo_p, hi_p = probs[rows[0]], probs[rows[-1]]
+            spread = _BAND * math.sqrt(cur * 0.25) + 1
+            lo = max(0, math.floor(cur * lo_p - spread))
+            hi = min(cur, math.ceil(cur * hi_p + spread))
+            new[lo:hi + 1] += dist[rows] @ _binomial_rows(cur, probs[rows], lo, hi)
+        dist = new
     return FixationProbabilities(float(dist[0]), float(dist[-1]))
+
+
+#: transition matrices up to this many entries are built whole (32 MB of float64)
+_ROWS_AT_ONCE = 2**22
+#: rows per block, and the half-width of a block's column band in standard deviations
+_BLOCK_ROWS = 256
+_BAND = 13
+#: states whose probability is below this carry nothing to the fixation probabilities
+_NEGLIGIBLE = 1e-300
+
+
+def _binomial_rows(size: int, probs: np.ndarray, lo: int = 0, hi: int | None = None
+                   ) -> np.ndarray:
+    r"""Rows :math:`\Pr(\mathrm{Binomial}(size, p) = k)`, :math:`k = lo..hi`, for each ``p``,
+    from log-gamma terms (exact 0/1 rows at :math:`p \in \{0, 1\}`)."""
+    from scipy.special import gammaln, xlog1py, xlogy
+
+    k = np.arange(lo, (size if hi is None else hi) + 1, dtype=float)
+    log_choose = gammaln(size + 1.0) - gammaln(k + 1.0) - gammaln(size - k + 1.0)
+    p = probs[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pmf = log_choose[None, :] + xlogy(k[None, :], p) + xlog1py(size - k[None, :], -p)
+    return np.exp(log_pmf)
 
 
 def bernoulli_fixation_probability(
