@@ -276,21 +276,22 @@ def _numbers(fam: Family, estimator: str, bias: Bias | None, workflow: str,
     logs = None if workflow == "accumulate" else log_moments(
         fam, sizes, estimator=estimator, bias=bias, dim=dim)
     out["log_mean_T"], out["log_variance_T"] = logs if logs is not None else (None, None)
-    out["collapse_probability_T"] = _absorption(fam, workflow, values, sizes, bias)
+    out["collapse_probability_T"] = _absorption(fam, estimator, workflow, values, sizes, bias)
     return out
 
 
-def _absorption(fam: Family, workflow: str, values, sizes, bias) -> float | None:
-    if workflow != "replace" or bias is not None:
+def _absorption(fam: Family, estimator: str, workflow: str, values, sizes,
+                bias) -> float | None:
+    """Probability of having hit the absorbing degenerate state by T, from the law of the
+    first parameter (:func:`absorption.absorption_probability`); None where none exists."""
+    if workflow != "replace" or bias is not None or fam.vector:
         return None
-    if fam.absorbing == "extinction":
-        return absorption.poisson_extinction_probability(float(values["lam"][0]), sizes)
-    if fam.absorbing == "fixation" and not fam.vector:
-        try:
-            return absorption.bernoulli_fixation_probability(float(values["p"][0]), sizes)
-        except ValueError:  # the exact chain is too large for these sizes
-            return None
-    return None
+    p = fam.parameters[0]
+    law = fam.law(p.name, estimator)
+    try:
+        return absorption.absorption_probability(law, float(values[p.name][0]), sizes)
+    except ValueError:  # the exact chain is too large for these sizes
+        return None
 
 
 _SYMBOLIC_CACHE: dict[tuple, tuple[Family, tuple[tuple[str, sp.Expr | str], ...]]] = {}
