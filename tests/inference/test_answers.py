@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 
+import arviz as az
 import numpy as np
 import pytest
 from scipy import special, stats
@@ -24,7 +25,6 @@ from modelcollapse.inference.answers import (
     collapse_table,
     format_table,
     growth_summary,
-    hdi,
     prior_draws,
     prior_predictive,
     required_growth_exponent,
@@ -86,7 +86,7 @@ def test_required_growth_exponent() -> None:
 
 def test_hdi_is_the_shortest_window() -> None:
     x = np.random.default_rng(5).gamma(2.0, size=1001)
-    low, high = hdi(x, 0.9)
+    low, high = az.hdi(x, hdi_prob=0.9)
     s = np.sort(x)
     k = int(math.floor(0.9 * s.size))
     best = min((s[i + k] - s[i], s[i], s[i + k]) for i in range(s.size - k))
@@ -104,7 +104,7 @@ def test_growth_summary() -> None:
         s = out[key]
         assert s["mean"] == pytest.approx(values.mean())
         assert s["sd"] == pytest.approx(values.std(ddof=1))
-        assert (s["hdi_low"], s["hdi_high"]) == hdi(values, 0.8)
+        assert (s["hdi_low"], s["hdi_high"]) == tuple(az.hdi(values, hdi_prob=0.8))
         assert s["hdi_low"] <= s["mean"] <= s["hdi_high"]
     json.dumps(out)
 
