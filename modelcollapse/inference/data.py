@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from modelcollapse.csvreader import read_csv
 from modelcollapse.families import Family, get_family
 
 __all__ = ["Trajectories", "Trajectory", "load_trajectories", "from_simulation",
@@ -152,35 +153,15 @@ def _read_csv(path: str | os.PathLike) -> tuple[dict[str, list], list[int], str]
     name = os.fspath(path)
     label = f"{os.path.basename(name)}: "
     try:
-        with open(name, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            header = None
-            for record in reader:
-                if any(cell.strip() for cell in record):
-                    header = [cell.strip() for cell in record]
-                    break
-            if header is None:
-                raise ValueError(f"{label}the file is empty; expected a header with the columns "
-                                 f"{', '.join(COLUMNS)} (and optionally {OPTIONAL})")
-            header_line = reader.line_num
-            _check_header(header, label)
-            columns: dict[str, list] = {c: [] for c in header}
-            rows: list[int] = []
-            for record in reader:
-                if not any(cell.strip() for cell in record):
-                    continue
-                row = reader.line_num - header_line
-                if len(record) > len(header):
-                    raise ValueError(f"{label}row {row}: {len(record)} cells for "
-                                     f"{len(header)} columns")
-                record = record + [""] * (len(header) - len(record))
-                for c, cell in zip(header, record, strict=True):
-                    columns[c].append(cell)
-                rows.append(row)
+        table = read_csv(name)  # a row longer than the header raises its own one-line error
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ValueError(f"cannot read {name}: {reason}") from None
-    return columns, rows, label
+    if not table.header:
+        raise ValueError(f"{label}the file is empty; expected a header with the columns "
+                         f"{', '.join(COLUMNS)} (and optionally {OPTIONAL})")
+    _check_header(table.header, label)
+    return {c: table.column(c) for c in table.header}, list(table.rows), label
 
 
 def _check_header(header: Sequence[str], label: str) -> None:

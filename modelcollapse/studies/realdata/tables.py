@@ -6,13 +6,15 @@ A :class:`Table` holds standardised covariates (full-table mean and standard dev
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+
+from modelcollapse.csvreader import CsvShapeError, read_csv
 
 __all__ = ["Table", "load_table", "DATASETS", "BREAST_CANCER_FEATURES"]
 
@@ -91,31 +93,34 @@ def _bundled(dataset: str) -> Table:
     raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {dataset!r}")
 
 
-def _numeric(col: Any) -> np.ndarray:
-    import pandas as pd
-
-    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+def _numeric(cells: Sequence[str]) -> np.ndarray:
+    """The cells as floats, NaN where a cell is not a number."""
+    out = np.full(len(cells), np.nan)
+    for i, cell in enumerate(cells):
+        with contextlib.suppress(ValueError):
+            out[i] = float(cell)
+    return out
 
 
 def _read_csv(path: str, target: str) -> Table:
-    import pandas as pd
-
     name = os.path.basename(path)
     try:
-        df = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skip_blank_lines=False, skipinitialspace=True
-        )
+        table = read_csv(path)
     except (FileNotFoundError, IsADirectoryError):
         raise ValueError(f"data file {path!r} not found") from None
-    except pd.errors.EmptyDataError:
+    except CsvShapeError as exc:
         raise ValueError(
-            f"{name}: the file is empty (a header line and data rows are needed)"
+            f"{name}: malformed CSV: {exc.cells} cells for {exc.columns} columns at data row "
+            f"{exc.row} (line {exc.line})"
         ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
+    except (UnicodeDecodeError, csv.Error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"{name}: malformed CSV: {first}") from None
-    df = df.fillna("")  # short rows: missing trailing fields are reported as missing values
-    columns = [str(c) for c in df.columns]
+    except OSError as exc:
+        raise ValueError(f"cannot read data file {path!r}: {exc.strerror or exc}") from None
+    if not table.header:
+        raise ValueError(f"{name}: the file is empty (a header line and data rows are needed)")
+    columns = list(table.header)
     if len(set(columns)) != len(columns):
         dup = next(c for c in columns if columns.count(c) > 1)
         raise ValueError(f"{name}: duplicate column name {dup!r}")
@@ -124,20 +129,20 @@ def _read_csv(path: str, target: str) -> Table:
             f"{name}: target column {target!r} not found (columns: {', '.join(columns)})"
         )
     notes = []
-    # a row of the data is file line index + 2 (header is line 1, blank lines are kept)
+    cells = {c: [cell.strip() for cell in table.column(c)] for c in columns}
+
+    def where(i: int) -> str:
+        return f"data row {table.rows[i]} (line {table.lines[i]})"
+
     for c in columns:
-        text = df[c].str.strip()
-        empty = text == ""
-        if empty.any():
-            i = int(np.flatnonzero(empty.to_numpy())[0])
-            raise ValueError(
-                f"{name}: missing value in column {c!r} at data row {i + 1} (line {i + 2})"
-            )
+        if "" in cells[c]:  # also the cells a short row lacks
+            first = cells[c].index("")
+            raise ValueError(f"{name}: missing value in column {c!r} at {where(first)}")
     features, Xcols, excluded = [], [], []
     for c in columns:
         if c == target:
             continue
-        vals = _numeric(df[c].str.strip())
+        vals = _numeric(cells[c])
         bad = ~np.isfinite(vals)
         if not bad.any():
             features.append(c)
@@ -147,14 +152,13 @@ def _read_csv(path: str, target: str) -> Table:
         else:
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"{name}: non-numeric cell {df[c].iloc[i]!r} in column {c!r} at "
-                f"data row {i + 1} (line {i + 2})"
+                f"{name}: non-numeric cell {cells[c][i]!r} in column {c!r} at {where(i)}"
             )
     if excluded:
         notes.append("non-numeric columns not used: " + ", ".join(excluded))
     if not features:
         raise ValueError(f"{name}: no numeric covariate column besides target {target!r}")
-    raw = df[target].str.strip()
+    raw = cells[target]
     levels = sorted(set(raw))
     yvals = _numeric(raw)
     if len(levels) == 2:
@@ -163,7 +167,7 @@ def _read_csv(path: str, target: str) -> Table:
             y = (yvals == hi).astype(float)
             notes.append(f"binary target {target!r}: logistic regression, {hi:g} -> 1, {lo:g} -> 0")
         else:
-            y = (raw == levels[1]).to_numpy(dtype=float)
+            y = (np.array(raw) == levels[1]).astype(float)
             notes.append(
                 f"binary target {target!r}: logistic regression, {levels[1]!r} -> 1, "
                 f"{levels[0]!r} -> 0"
@@ -176,9 +180,8 @@ def _read_csv(path: str, target: str) -> Table:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"{name}: non-numeric cell {raw.iloc[i]!r} in target column "
-                f"{target!r} at data row {i + 1} (line {i + 2}); a non-numeric "
-                "target must take exactly two values"
+                f"{name}: non-numeric cell {raw[i]!r} in target column {target!r} at {where(i)}; "
+                "a non-numeric target must take exactly two values"
             )
         y = yvals
         kind = "linear"
