@@ -179,6 +179,8 @@ class MomentMap:
 #: moment maps by (id(family), parameter, estimator, bias); the family is kept beside its map
 #: so that a reused id is detected (families are not hashable)
 _MOMENT_MAPS: dict[tuple, tuple[Family, MomentMap]] = {}
+#: biased laws, keyed the same way
+_BIASED_LAWS: dict[tuple, tuple[Family, Law]] = {}
 
 
 @dataclass(frozen=True)
@@ -265,12 +267,19 @@ class Family:
         law = self.estimator(estimator).laws[p.name]
         if bias is None or not bias.active:
             return law
+        key = (id(self), p.name, estimator, bias)
+        hit = _BIASED_LAWS.get(key)  # the simulator asks every block and generation
+        if hit is not None and hit[0] is self:
+            return hit[1]
         if p.kind == "location":
-            return law.shifted(bias.amount())
-        if p.kind in ("scale", "rate", "covariance"):
-            return law.scaled(bias.factor())
-        raise ValueError(f"bias is defined for location, scale and rate parameters; "
-                         f"{p.name} of {self.name} is a {p.kind}")
+            biased = law.shifted(bias.amount())
+        elif p.kind in ("scale", "rate", "covariance"):
+            biased = law.scaled(bias.factor())
+        else:
+            raise ValueError(f"bias is defined for location, scale and rate parameters; "
+                             f"{p.name} of {self.name} is a {p.kind}")
+        _BIASED_LAWS[key] = (self, biased)
+        return biased
 
     def step_law(self, estimator: str | None = None, bias: Bias | None = None) -> dict[str, str]:
         """The one-step law of each parameter, as text (what ``families`` prints)."""

@@ -403,7 +403,7 @@ def from_moment_map(
     if law is not None:
         step = _declared_law(law, names, name, exprs)
         exprs = {"mean": step.mean(), "variance": step.variance()}
-        estimator_name, text = "exact", "user-declared exact law"
+        estimator_name, text = "user", "user-declared exact law"
     else:
         step = Normal(exprs["mean"], exprs["variance"])
         estimator_name, text = "user", "user-defined moment map (normal approximation)"
@@ -694,7 +694,7 @@ def from_log_density(
         step = _declared_law(law, names, name, {})
         size = _smallest_size(name, theta, float(p.default),
                               {"mean": step.mean(), "variance": step.variance()}, min_size)
-        estimator = Estimator("exact", "user-declared exact law", {parameter: step}, size)
+        estimator = Estimator("user", "user-declared exact law", {parameter: step}, size)
     title = f"user-defined log-density {sp.sstr(log_f)} on ({lo}, {hi})"
     return _user_family(name, title, p, estimator, origin="log-density",
                         texts={"log_density": str(log_density),

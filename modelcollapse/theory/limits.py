@@ -138,9 +138,13 @@ class _Series:
         if expr == 0:
             return 0.0
         order, coefficient = _leading(expr)
+        if order <= 0:  # the terms do not shrink: the sum diverges for every schedule
+            if log1p and order == 0 and coefficient <= -1:
+                return math.nan
+            return math.copysign(math.inf, coefficient)
         verdict = self.schedule.converges(order)
         if verdict != "converges":
-            if verdict == "diverges" and order <= 0 or verdict == "undecided":
+            if verdict == "undecided":
                 return math.nan
             return math.copysign(math.inf, coefficient)
         vals = evaluate(expr, {symbols.n: self.sizes})

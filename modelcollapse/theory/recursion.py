@@ -163,6 +163,10 @@ def solve_numeric(
         fm1 = weights * (2 * am1 + weights * (am1**2 + alpha))
         am1, b, scale = weights * am1, weights * b, weights**2
     if np.any(am1 <= -1):
+        if weights is None and (rec.b != 0 or rec.beta != 0 or rec.gamma != 0):
+            # a(n) <= 0 with an additive term: a contracting map (fresh data mixed in, an
+            # alternating slope), iterated directly; its moments stay bounded
+            return _iterate(rec, sizes, theta, given)
         t = int(np.argmax(am1 <= -1))
         raise ValueError(
             f"the mean factor a(n) = 1 + ({am1[t]:.4g}) must be positive; it is not at t={t}, "
@@ -185,6 +189,22 @@ def solve_numeric(
     w = np.maximum(w, 0.0)  # a variance: rounding may leave -1e-17 where it is exactly 0
     with np.errstate(over="ignore"):
         variance = float(np.sum(w * np.exp(_suffix_log_sums(log_f))))
+    return means, variance
+
+
+def _iterate(rec: MomentRecursion, sizes: np.ndarray, theta: float,
+             given: Mapping[sp.Symbol, np.ndarray]) -> tuple[np.ndarray, float]:
+    r"""The recursions :math:`M_t = a_t M_{t-1} + b_t`, :math:`V_t = f_t V_{t-1} + w_t` step by
+    step (for slopes :math:`a_t \le 0`, whose products have no logarithm)."""
+    coefficients = {k: rec.numeric(k, sizes, given) for k in ("a", "b", "alpha", "beta", "gamma")}
+    means = np.empty(len(sizes))
+    mean, variance = theta, 0.0
+    for t in range(len(sizes)):
+        a, b, al, be, ga = (float(coefficients[k][t]) for k in ("a", "b", "alpha", "beta",
+                                                                  "gamma"))
+        variance = (a * a + al) * variance + max(al * mean**2 + be * mean + ga, 0.0)
+        mean = a * mean + b
+        means[t] = mean
     return means, variance
 
 

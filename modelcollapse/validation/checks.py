@@ -50,6 +50,7 @@ import numpy as np
 from scipy import special, stats
 
 from modelcollapse.families import Bias, Family, family_names, get_family
+from modelcollapse.families.laws import BinomialMean, MultinomialMean, Normal, PoissonMean
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory.absorption import bernoulli_fixation_probability
@@ -99,8 +100,8 @@ FALLING_RATIO: Final[float] = 0.9
 #: be at least ``LEVEL_RATIO``.
 LEVEL_RATIO: Final[float] = 0.95
 
-#: families whose values are discrete (small n0 shows fixation / extinction)
-_DISCRETE = ("bernoulli", "poisson", "categorical")
+#: laws with integer counts behind them: small n0 so that absorption is visible
+_DISCRETE_LAWS = (BinomialMean, PoissonMean, MultinomialMean)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,11 +325,27 @@ _FULL = _Plan(
 _BIAS = Bias(1.0, 0.5)
 
 
-def _n0(family: str) -> int:
+def _discrete(fam: Family) -> bool:
+    return any(isinstance(law, _DISCRETE_LAWS) for est in fam.estimators.values()
+               for law in est.laws.values())
+
+
+def _n0(fam: Family) -> int:
     # discrete families: small n0 so that fixation / extinction have visible probabilities;
     # continuous: n0 = 50 keeps the log-variance v ~ 2(T+1)/n0 of scale walks small enough
     # for variance checks (see TAIL_SE_ACCURACY)
-    return 10 if family in _DISCRETE else 50
+    return 10 if _discrete(fam) else 50
+
+
+def _normal_location(fam: Family) -> bool:
+    """One location parameter with an exact normal law whose variance does not depend on it:
+    the walk of SPEC section 4, whose improvement probability has a closed form."""
+    if len(fam.parameters) != 1 or fam.vector or fam.parameters[0].kind != "location":
+        return False
+    est = fam.estimator()
+    law = est.laws[fam.parameters[0].name]
+    theta = fam.parameters[0].symbol
+    return est.exact and isinstance(law, Normal) and law.loc == theta and not law.var.has(theta)
 
 
 def _estimators(fam: Family, all_estimators: bool) -> list[str]:
@@ -353,10 +370,10 @@ class _Task:
     run: Callable[[int], tuple[list[Check], list[str]]]
 
 
-def _tasks(plan: _Plan, names: Sequence[str]) -> Iterator[_Task]:
-    for fname in names:
-        fam = get_family(fname)
-        n0 = _n0(fname)
+def _tasks(plan: _Plan, families: Sequence[Family]) -> Iterator[_Task]:
+    for fam in families:
+        fname = fam.name
+        n0 = _n0(fam)
         biasable = all(p.kind != "probability" for p in fam.parameters)
         for est in _estimators(fam, plan.all_estimators):
             cases: list[tuple[str, int, str, Bias | None]] = [
@@ -371,21 +388,36 @@ def _tasks(plan: _Plan, names: Sequence[str]) -> Iterator[_Task]:
                          + f"/{expr} n0={n0} T={T}")
                 yield _Task(label, _theory_task(label, fam, est, Schedule(expr, n0=n0), T,
                                                 workflow, bias, plan.reps))
-        bn0 = 10 if fname in _DISCRETE else 20
-        for e in fam.estimators if plan.all_estimators else [fam.default_estimator]:
+        bn0 = 10 if _discrete(fam) else 20
+        brute = [e for e in (fam.estimators if plan.all_estimators else [fam.default_estimator])
+                 if fam.data is not None and fam.estimator(e).exact]
+        for e in brute:
             label = f"exact-vs-brute {fname}/{e}/n0*t n0={bn0} T={plan.brute_T}"
             yield _Task(label, _brute_task(label, fam, e, Schedule("n0*t", n0=bn0),
                                            plan.brute_T, plan.brute_reps))
-        if fname == "mvgaussian":
-            n0m, expr, T, reps = plan.improvement_mv
-            label = f"improvement mvgaussian/mu d=2/{expr} n0={n0m} T={T}"
-            yield _Task(label, _mv_improvement_task(label, Schedule(expr, n0=n0m), T, reps))
-        if fname == "gaussian-variance":
-            for expr, rule in (("n0*t", "falling"), ("n0*t**1.5", "level")):
-                label = (f"dichotomy gaussian-variance/unbiased/{expr} n0=10 "
-                         f"T={plan.dichotomy_T}")
-                yield _Task(label, _dichotomy_task(label, Schedule(expr, n0=10),
-                                                   plan.dichotomy_T, plan.dichotomy_reps, rule))
+        for make in _RESULT_TASKS.get(fname, ()):  # SPEC results stated for one family
+            yield from make(plan)
+
+
+def _mv_improvement_tasks(plan: _Plan) -> Iterator[_Task]:
+    n0m, expr, T, reps = plan.improvement_mv
+    label = f"improvement mvgaussian/mu d=2/{expr} n0={n0m} T={T}"
+    yield _Task(label, _mv_improvement_task(label, Schedule(expr, n0=n0m), T, reps))
+
+
+def _dichotomy_tasks(plan: _Plan) -> Iterator[_Task]:
+    for expr, rule in (("n0*t", "falling"), ("n0*t**1.5", "level")):
+        label = f"dichotomy gaussian-variance/unbiased/{expr} n0=10 T={plan.dichotomy_T}"
+        yield _Task(label, _dichotomy_task(label, Schedule(expr, n0=10), plan.dichotomy_T,
+                                           plan.dichotomy_reps, rule))
+
+
+#: checks of results that SPEC states about one built-in family (the improvement probability
+#: in two dimensions, the collapse dichotomy of the variance), by the family they are about
+_RESULT_TASKS: dict[str, tuple[Callable[[_Plan], Iterator[_Task]], ...]] = {
+    "mvgaussian": (_mv_improvement_tasks,),
+    "gaussian-variance": (_dichotomy_tasks,),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,7 +447,7 @@ def _theory_task(label: str, fam: Family, est: str, schedule: Schedule, T: int, 
                  bias: Bias | None, reps: int) -> Callable[[int], tuple[list[Check], list[str]]]:
     def run(seed: int) -> tuple[list[Check], list[str]]:
         d = derive(fam, schedule=schedule, T=T, estimator=est, workflow=workflow, bias=bias)
-        improve = fam.name == "gaussian-mean" and workflow == "replace" and bias is None
+        improve = _normal_location(fam) and workflow == "replace" and bias is None
         ds = simulate(fam, schedule=schedule, T=T, reps=reps, seed=seed, estimator=est,
                       workflow=workflow, bias=bias, progress=False, trajectories=improve)
         comps = components(fam, parameter_values(fam, None))
@@ -674,18 +706,17 @@ def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     known = family_names()
     if families is None:
-        names = known
+        chosen = [get_family(name) for name in known]
     else:
-        if isinstance(families, str):
+        if isinstance(families, str | Family | os.PathLike):
             families = [families]
-        names = list(dict.fromkeys(families))
-        bad = [f for f in names if f not in known]
-        if bad or not names:
-            raise ValueError(f"unknown family {bad[0]!r} in families; allowed: "
-                             f"{', '.join(known)}" if bad else
-                             f"families must name at least one of: {', '.join(known)}")
+        chosen = [get_family(f) for f in families]  # names, family files or Family objects
+        chosen = list({id(f): f for f in chosen}.values())
+        if not chosen:
+            raise ValueError(f"families must name at least one of: {', '.join(known)}, or "
+                             "a family file")
     plan = _QUICK if quick else _FULL
-    tasks = list(_tasks(plan, names))
+    tasks = list(_tasks(plan, chosen))
     show = sys.stderr.isatty() if progress is None else bool(progress)
     start = time.perf_counter()
     checks: list[Check] = []

@@ -102,8 +102,9 @@ def simulate(
 
     ``mode`` is ``"exact"`` (the exact one-step law), ``"brute"`` (draw the data and refit)
     or ``"normal"`` (normal approximation on the parameter's scale); by default ``"exact"``
-    where the family declares an exact law, else ``"normal"`` (recorded in ``attrs["mode"]``). ``backend="dask"`` runs chunks on a Dask cluster
-    (``scheduler`` address, default a local cluster); the numbers equal the local ones.
+    where the family declares an exact law, else ``"normal"`` (recorded in ``attrs["mode"]``).
+    ``backend="dask"`` runs chunks on a Dask cluster (``scheduler`` address, default a local
+    cluster); the numbers equal the local ones.
 
     Examples
     --------
