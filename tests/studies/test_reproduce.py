@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from modelcollapse.schedules import Schedule
-from modelcollapse.theory import derive, improvement_probability
 from modelcollapse.studies import reproduce
 from modelcollapse.studies.figures import f7_realdata, f8_posterior
 from modelcollapse.studies.reproduce import SPEC_IMPROVEMENT, Z_TOL, run_reproduce
 from modelcollapse.studies.session import Session
+from modelcollapse.theory import derive, improvement_probability
 
 #: figures always produced (F7 and F8 depend on optional parts)
 CORE_FIGURES = ("F1_dichotomy", "F2_improvement", "F3_phase_diagram", "F4_guideline",

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from modelcollapse.studies.session import Session
 
 from modelcollapse.families import get_family
 from modelcollapse.schedules import Schedule
 from modelcollapse.studies.figures.style import COLOURS, POINT, legend, new_figure, schedule_latex
+from modelcollapse.studies.session import Session
 from modelcollapse.theory import derive
 from modelcollapse.theory.moments import log_moments
 from modelcollapse.validation.simulate import simulate

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from modelcollapse.studies.session import Session
 
 from modelcollapse.schedules import Schedule
 from modelcollapse.studies.figures.style import (
@@ -18,6 +17,7 @@ from modelcollapse.studies.figures.style import (
     schedule_latex,
     simulation_key,
 )
+from modelcollapse.studies.session import Session
 from modelcollapse.theory import improvement_probability
 from modelcollapse.validation.simulate import simulate
 

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from modelcollapse.studies.session import Session
 
 from modelcollapse.families import Bias, get_family
 from modelcollapse.schedules import Schedule
 from modelcollapse.studies.figures.style import legend, new_figure
+from modelcollapse.studies.session import Session
 from modelcollapse.theory.moments import log_moments
 from modelcollapse.validation.simulate import simulate
 

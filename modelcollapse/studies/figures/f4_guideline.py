@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from modelcollapse.studies.session import Session
 
 from modelcollapse.schedules import Schedule
 from modelcollapse.studies.figures.style import COLOURS, POINT, legend, new_figure
+from modelcollapse.studies.session import Session
 from modelcollapse.theory import derive
 from modelcollapse.theory.guideline import guideline_table
 from modelcollapse.validation.simulate import simulate

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from modelcollapse.studies.session import Session
 
 from modelcollapse.schedules import Schedule
 from modelcollapse.studies.figures.style import (
@@ -19,6 +18,7 @@ from modelcollapse.studies.figures.style import (
     schedule_latex,
     simulation_key,
 )
+from modelcollapse.studies.session import Session
 from modelcollapse.theory import bernoulli_fixation_probability, poisson_extinction_probability
 from modelcollapse.validation.simulate import simulate
 
