@@ -45,7 +45,6 @@ from modelcollapse.inference.fit import _quiet as _fit_quiet
 from modelcollapse.inference.model import (
     Priors,
     build_model,
-    likelihood_kind,
     set_data,
     sufficient_statistics,
 )
@@ -223,15 +222,9 @@ trajectory 11..11, n 20..200)
     return load_trajectories(columns, family=fam)
 
 
-_LOCATION: dict[str, bool] = {}
-
-
 def _is_location(family: str | Family) -> bool:
-    if isinstance(family, str):
-        if family not in _LOCATION:
-            _LOCATION[family] = likelihood_kind(family) == "normal_location"
-        return _LOCATION[family]
-    return likelihood_kind(family) == "normal_location"
+    """Whether the bias of ``family`` is a shift (a location parameter), not a factor."""
+    return resolve_family(family)[0].parameters[0].kind == "location"
 
 
 def draw_truth(rng: np.random.Generator, n_min: float, priors: Priors | None = None, *,

@@ -2,31 +2,50 @@ r"""PyMC model of observed trajectories under an unknown estimator bias (SPEC se
 
 Each observed step :math:`\hat\theta_{t-1} \to \hat\theta_t` (``t >= 1``; generation 0 is the fit
 on the real data, whose own likelihood is not needed) follows the family's exact one-step law
-with the bias of SPEC section 1: the factor :math:`c_t = 1 - \kappa n_t^{-\alpha}` on the whole
-law of a scale or rate, :math:`+\kappa n_t^{-\alpha}` on a location.
+with the bias of SPEC section 1, applied by :meth:`Family.law <modelcollapse.families.Family.law>`
+and nowhere else: the factor :math:`c_t = 1 - \kappa n_t^{-\alpha}` on the whole law of a scale
+or rate (a count rate is thinned), :math:`d_t = \kappa n_t^{-\alpha}` added to a location. The
+model asks for the law with the bias left as a symbol (:math:`c` or :math:`d`) and interprets
+it by its type: one function per law class, registered on :func:`step_likelihood` (as the
+simulator registers one sampler per law class on
+:func:`modelcollapse.validation.sampling.draw`). No family is named here: a family declared
+by a user, with a law of the vocabulary, gets its likelihood the same day.
 
-Likelihoods (``y`` the ratio :math:`\hat\theta_t/\hat\theta_{t-1}`, :math:`n = n_t`):
+Likelihoods (``y`` the ratio :math:`\hat\theta_t/\hat\theta_{t-1}`, :math:`n = n_t`, ``q`` the
+law's scale over :math:`c\,\hat\theta_{t-1}`):
 
 =====================  ======================================================================
-family (law)           one step
+law                    one step (``likelihood`` name)
 =====================  ======================================================================
-gaussian-variance      :math:`y \sim \mathrm{Gamma}(k, \mathrm{rate}\ k/c)`, :math:`k=(n-1)/2`
-exponential            :math:`y \sim \mathrm{InvGamma}(n, \mathrm{scale}\ c\,(n-1))`
-poisson                :math:`n\hat\lambda_t \sim \mathrm{Poisson}(c\, n\hat\lambda_{t-1})`
-                       (steps from 0, which absorbs, carry no information and are skipped)
-others                 :math:`\hat\theta_t \sim N(m, v)` from the family's moment map with the
-                       bias (exact for gaussian-mean); also user families
+``ScaledChiSquare``    :math:`y \sim \mathrm{Gamma}(df/2, \mathrm{scale}\ 2cq)` (``gamma``)
+``ScaledGamma``        :math:`y \sim \mathrm{Gamma}(k, \mathrm{scale}\ cq)` (``gamma``)
+``InverseGamma``       :math:`y \sim \mathrm{InvGamma}(k, \mathrm{scale}\ cq)`
+                       (``inverse_gamma``)
+``ScaledBeta``         :math:`y/(cq) \sim \mathrm{Beta}(a, b)` (``beta``)
+``PoissonMean``        :math:`\mathrm{size}\cdot\hat\lambda_t \sim
+                       \mathrm{Poisson}(c\,\mathrm{size}\cdot r(\hat\lambda_{t-1}))`
+                       (``poisson``; steps from 0, which absorbs, carry no information and
+                       are skipped)
+``Normal``             :math:`\hat\theta_t \sim N(c\,m, c^2 v)` (``normal_scale``) or
+                       :math:`N(m + d, v)` (``normal_location``)
+any other law          the **normal approximation** :math:`N(m, v)` from the biased law's
+                       moment map; also every family declared by a moment map only
+                       (``estimator.exact`` False)
 =====================  ======================================================================
 
-Every one of them is, as a function of :math:`c`, a sum over transitions of
-``const + w_log log c + w_inv / c + w_inv2 / c^2 + w_lin c`` (scale and rate) or
-``const + w_lin d + w_quad d^2`` with :math:`d = \kappa n^{-\alpha}` (location), so the data
-reduce to these weights summed per distinct sample size (:func:`sufficient_statistics`): the cost
-of one log-density evaluation grows with the number of distinct :math:`n_t`, not of transitions.
-For gaussian-variance, with :math:`m` steps of size :math:`n`, :math:`S_{\log} = \sum\log y` and
-:math:`S_y = \sum y`: ``w_log`` :math:`= -mk`, ``w_inv`` :math:`= -k S_y` and ``const``
-:math:`= m(k\log k - \log\Gamma(k)) + (k-1)S_{\log}`. ``sufficient=False`` writes the same
-likelihood per transition with PyMC's own distributions instead (a check, and the form the noisy
+:attr:`StepLikelihood.exact` tells an exact likelihood from the normal approximation; the fit
+reports it (:class:`~modelcollapse.inference.fit.BiasPosterior`).
+
+The Gamma-type, Poisson and Normal likelihoods are, as functions of :math:`c`, sums over
+transitions of ``const + w_log log c + w_inv / c + w_inv2 / c^2 + w_lin c`` (scale and rate)
+or ``const + w_lin d + w_quad d^2`` (location), so the data reduce to these weights summed per
+distinct sample size (:func:`sufficient_statistics`): the cost of one log-density evaluation
+grows with the number of distinct :math:`n_t`, not of transitions. For the Gaussian variance
+(:math:`k = (n-1)/2`), with :math:`m` steps of size :math:`n`, :math:`S_{\log} = \sum\log y`
+and :math:`S_y = \sum y`: ``w_log`` :math:`= -mk`, ``w_inv`` :math:`= -k S_y` and ``const``
+:math:`= m(k\log k - \log\Gamma(k)) + (k-1)S_{\log}`. A law without such a form (``beta``)
+is written per transition whatever ``sufficient`` asks. ``sufficient=False`` writes every
+likelihood per transition with PyMC's own distributions (a check, and the form the noisy
 model needs).
 
 Parameterisation (no hard wall at :math:`c = 0`): with :math:`n_{\min}` the smallest observed
@@ -41,8 +60,9 @@ The data enter as ``pm.Data``, so a model can be refitted on new data with :func
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from functools import singledispatch
 from typing import Any
 
 import numpy as np
@@ -52,18 +72,38 @@ import sympy as sp
 from scipy.special import gammaln
 
 from modelcollapse import symbols
-from modelcollapse.families import Family
-from modelcollapse.families.laws import InverseGamma, PoissonMean, ScaledChiSquare
+from modelcollapse.families import Bias, Family
+from modelcollapse.families.laws import (
+    InverseGamma,
+    Law,
+    Normal,
+    PoissonMean,
+    ScaledBeta,
+    ScaledChiSquare,
+    ScaledGamma,
+)
 from modelcollapse.inference.data import Trajectories, load_trajectories, resolve_family
+from modelcollapse.numeric import evaluate
 
-__all__ = ["Priors", "Statistics", "build_model", "set_data", "sufficient_statistics",
-           "likelihood_kind", "NOISY_LIKELIHOODS"]
+__all__ = ["Priors", "Statistics", "StepLikelihood", "build_model", "set_data",
+           "sufficient_statistics", "step_likelihood", "family_likelihood", "likelihood_kind",
+           "NOISY_LIKELIHOODS", "BIAS_FACTOR", "BIAS_SHIFT"]
 
-#: likelihoods whose exact law the noisy model can put on a latent log-path
+#: likelihoods of a ratio :math:`y = \hat\theta_t/\hat\theta_{t-1}` whose law does not depend
+#: on :math:`\hat\theta_{t-1}`, with a support free of the bias: the noisy model can put them
+#: on a latent log-path
 NOISY_LIKELIHOODS = ("gamma", "inverse_gamma")
+#: the bias as the likelihood sees it: the factor :math:`c = 1 - \kappa n^{-\alpha}` of a
+#: positive parameter, the shift :math:`d = \kappa n^{-\alpha}` of a location (dummies: no
+#: clash with a user's names)
+BIAS_FACTOR = sp.Dummy("c", positive=True)
+BIAS_SHIFT = sp.Dummy("d", real=True)
+_EXPONENT = sp.Dummy("alpha", positive=True)
 _SCALE_WEIGHTS = ("const", "w_log", "w_inv", "w_inv2", "w_lin")
 _LOCATION_WEIGHTS = ("const", "w_lin", "w_quad")
 _LOG_2PI = math.log(2 * math.pi)
+
+Arrays = Mapping[str, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -109,111 +149,342 @@ class Priors:
 
 @dataclass(frozen=True)
 class Statistics:
-    """The data of the model: ``likelihood`` (``gamma``, ``inverse_gamma``, ``poisson``,
-    ``normal_scale``, ``normal_location``), ``n_min``, and ``arrays`` (name to array; per
-    distinct sample size when ``sufficient``, else per transition)."""
+    """The data of the model: ``likelihood`` (the :attr:`StepLikelihood.name`: ``gamma``,
+    ``inverse_gamma``, ``beta``, ``poisson``, ``normal_scale``, ``normal_location``),
+    ``n_min``, ``arrays`` (name to array; per distinct sample size when ``sufficient``, else
+    per transition) and ``exact`` (False for the normal approximation)."""
 
     likelihood: str
     n_min: float
     arrays: Mapping[str, np.ndarray]
     sufficient: bool
+    exact: bool = True
 
 
-def _law_functions(fam: Family, estimator: str, params: Mapping[str, float] | None
-                   ) -> tuple[str, dict[str, Any]]:
-    """Which likelihood, and numpy functions of (theta_prev, n) giving its per-step numbers."""
+# ---------------------------------------------------------------------------------------------
+# one likelihood per law class
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StepLikelihood:
+    r"""The log-likelihood of observed steps under one (biased) law, as a function of the bias
+    variable: :math:`c` for a positive parameter, :math:`d` for a location.
+
+    ``transitions(previous, current, n)`` gives the per-transition numbers (numpy; always
+    ``n``; optionally ``keep``, the informative steps, and ``valid``, where the law's
+    parameters are defined); ``density(data, bias)`` the per-transition log-density
+    (PyTensor, ``data`` the arrays as model data); ``weights(arrays)`` its sufficient form
+    (the weights of ``c`` or ``d`` of :mod:`this module <modelcollapse.inference.model>`) where
+    there is one. Laws of the ratio :math:`y = \hat\theta_t/\hat\theta_{t-1}` also give
+    ``ratio_density(data, c, y)`` (``multiplicative`` when its parameters do not depend on
+    :math:`\hat\theta_{t-1}`: the noisy model) and, where the law's support depends on
+    :math:`c`, ``least_factor(arrays)``: per transition, the :math:`c` below which the step
+    has density 0.
+    """
+
+    name: str
+    law: Law
+    exact: bool
+    location: bool
+    transitions: Callable[[np.ndarray, np.ndarray, np.ndarray], dict[str, np.ndarray]]
+    density: Callable[[Mapping[str, Any], Any], Any]
+    weights: Callable[[Arrays], dict[str, np.ndarray]] | None = None
+    ratio_density: Callable[[Mapping[str, Any], Any, Any], Any] | None = None
+    multiplicative: bool = False
+    least_factor: Callable[[Arrays], np.ndarray] | None = None
+    invalid: str = "the law's parameters are not defined for the step from the previous estimate"
+
+    @property
+    def description(self) -> str:
+        """One line for summaries: exact (which law) or the normal approximation."""
+        if not self.exact:
+            return "normal approximation N(m, v) from the moment map"
+        return f"exact: {type(self.law).__name__} law ({self.name} likelihood)"
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a law's likelihood needs besides the law: the family (for messages), the
+    parameter's symbol, the bias symbol and whether the law is exact."""
+
+    family: str
+    theta: sp.Symbol
+    bias: sp.Symbol
+    exact: bool
+
+    @property
+    def location(self) -> bool:
+        return self.bias is BIAS_SHIFT
+
+    def function(self, expr: sp.Expr) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """``expr`` (free of the bias) as a numpy function of (previous estimate, n)."""
+        def f(prev: np.ndarray, n: np.ndarray) -> np.ndarray:
+            value = evaluate(expr, {self.theta: prev, symbols.n: n})
+            return np.array(np.broadcast_to(value, np.broadcast(prev, n).shape), dtype=float)
+        return f
+
+    def fail(self, law: Law, how: str) -> ValueError:
+        return ValueError(f"no likelihood for the law {_shown(law)} of {self.family}: {how}")
+
+    def free(self, law: Law, expr: sp.Expr, what: str) -> sp.Expr:
+        """``expr``, checked free of the bias."""
+        if self.bias in expr.free_symbols:
+            raise self.fail(law, f"the bias enters its {what}")
+        return expr
+
+    def unscaled(self, law: Law, expr: sp.Expr, what: str, power: int = 1) -> sp.Expr:
+        """``expr / c**power``, checked free of ``c`` (the bias factor scales ``expr``)."""
+        rest = sp.cancel(expr / self.bias**power)
+        if self.location or self.bias in rest.free_symbols:
+            raise self.fail(law, f"its {what} is not {'c' if power == 1 else 'c^2'} times a "
+                                 "value free of the bias")
+        return rest
+
+
+def _shown(law: Law) -> str:
+    """The law as text, the bias symbols printed as ``c`` and ``d``."""
+    plain = {BIAS_FACTOR: sp.Symbol("c"), BIAS_SHIFT: sp.Symbol("d")}
+    return str(replace(law, **{k: sp.sympify(v).xreplace(plain)  # safe: law arguments
+                               for k, v in law.args().items()}))
+
+
+def _finite_positive(*arrays: np.ndarray) -> np.ndarray:
+    ok = np.ones(np.shape(arrays[0]), dtype=bool)
+    for a in arrays:
+        ok &= np.isfinite(a) & (a > 0)
+    return ok
+
+
+@singledispatch
+def step_likelihood(law: Law, context: _Context) -> StepLikelihood:
+    """The likelihood of one step under ``law`` (the family's law with the bias left as the
+    symbol :data:`BIAS_FACTOR` or :data:`BIAS_SHIFT`), one registered function per law class.
+    A law class without one gets the normal approximation :math:`N(m, v)` of its moments."""
+    approximation = Normal(law.mean(), law.variance())
+    return step_likelihood(approximation, replace(context, exact=False))
+
+
+def _ratio_law(name: str, law: Law, context: _Context, parameters: Mapping[str, sp.Expr],
+               scale: sp.Expr, ratio_density: Callable[[Mapping[str, Any], Any, Any], Any],
+               weights: Callable[[Arrays], dict[str, np.ndarray]] | None = None,
+               least_factor: Callable[[Arrays], np.ndarray] | None = None) -> StepLikelihood:
+    r"""A law of :math:`\hat\theta_t = c\,\hat\theta_{t-1} q\,X`, :math:`X` with the given
+    ``parameters``: the likelihood of the ratio, with ``factor`` :math:`q`."""
+    params = {k: context.free(law, sp.sympify(v), k) for k, v in parameters.items()}
+    q = sp.cancel(context.unscaled(law, scale, "scale") / context.theta)
+    functions = {k: context.function(v) for k, v in params.items()}
+    factor = context.function(q)
+
+    def transitions(prev: np.ndarray, cur: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
+        values = {k: f(prev, n) for k, f in functions.items()}
+        out = {"n": n, "ratio": cur / prev, **values, "factor": factor(prev, n)}
+        out["valid"] = _finite_positive(out["factor"], *values.values())
+        return out
+
+    theta_free = not any(context.theta in e.free_symbols for e in (q, *params.values()))
+    return StepLikelihood(name, law, context.exact, False, transitions,
+                          lambda d, c: ratio_density(d, c, d["ratio"]), weights,
+                          ratio_density, theta_free, least_factor)
+
+
+def _gamma_weights(a: Arrays) -> dict[str, np.ndarray]:
+    k, q, y = a["shape"], a["factor"], a["ratio"]  # y ~ Gamma(k, scale c q)
+    z = np.zeros_like(y)
+    return {"const": -k * np.log(q) - gammaln(k) + (k - 1) * np.log(y),
+            "w_log": -k, "w_inv": -y / q, "w_inv2": z, "w_lin": z}
+
+
+def _gamma_density(d: Mapping[str, Any], c: Any, y: Any) -> Any:
+    return pm.logp(pm.Gamma.dist(alpha=d["shape"], beta=1.0 / (c * d["factor"])), y)
+
+
+def _gamma(law: Law, context: _Context, shape: sp.Expr, scale: sp.Expr) -> StepLikelihood:
+    return _ratio_law("gamma", law, context, {"shape": shape}, scale, _gamma_density,
+                      _gamma_weights)
+
+
+@step_likelihood.register
+def _(law: ScaledChiSquare, context: _Context) -> StepLikelihood:
+    # scale chi2_df = (2 scale) Gamma(df/2, 1)
+    return _gamma(law, context, sp.cancel(law.df / 2), 2 * law.scale)
+
+
+@step_likelihood.register
+def _(law: ScaledGamma, context: _Context) -> StepLikelihood:
+    return _gamma(law, context, law.shape, law.scale)
+
+
+def _inverse_gamma_weights(a: Arrays) -> dict[str, np.ndarray]:
+    k, s, y = a["shape"], a["factor"], a["ratio"]  # y ~ InvGamma(k, scale c s)
+    z = np.zeros_like(y)
+    return {"const": k * np.log(s) - gammaln(k) - (k + 1) * np.log(y),
+            "w_log": k, "w_inv": z, "w_inv2": z, "w_lin": -s / y}
+
+
+def _inverse_gamma_density(d: Mapping[str, Any], c: Any, y: Any) -> Any:
+    return pm.logp(pm.InverseGamma.dist(alpha=d["shape"], beta=c * d["factor"]), y)
+
+
+@step_likelihood.register
+def _(law: InverseGamma, context: _Context) -> StepLikelihood:
+    return _ratio_law("inverse_gamma", law, context, {"shape": law.shape}, law.scale,
+                      _inverse_gamma_density, _inverse_gamma_weights)
+
+
+def _beta_density(d: Mapping[str, Any], c: Any, y: Any) -> Any:
+    s = c * d["factor"]  # y / (c q) ~ Beta(a, b): density f_B(y / s) / s
+    return pm.logp(pm.Beta.dist(alpha=d["beta_a"], beta=d["beta_b"]), y / s) - pt.log(s)
+
+
+@step_likelihood.register
+def _(law: ScaledBeta, context: _Context) -> StepLikelihood:
+    # the support y < c q bounds c from below: no sufficient form, one term per transition
+    # (the arrays are not named a and b: b is the model's bias variable)
+    return _ratio_law("beta", law, context, {"beta_a": law.a, "beta_b": law.b}, law.scale,
+                      _beta_density, least_factor=lambda a: a["ratio"] / a["factor"])
+
+
+def _poisson_weights(a: Arrays) -> dict[str, np.ndarray]:
+    x, mu0 = a["count"], a["mean_count"]  # x ~ Poisson(c mu0)
+    z = np.zeros_like(x)
+    return {"const": x * np.log(mu0) - gammaln(x + 1), "w_log": x, "w_inv": z, "w_inv2": z,
+            "w_lin": -mu0}
+
+
+@step_likelihood.register
+def _(law: PoissonMean, context: _Context) -> StepLikelihood:
+    # thinning: size * estimate ~ Poisson(size * c * rate0)
+    size = context.function(context.free(law, law.size, "size"))
+    rate = context.function(context.unscaled(law, law.rate, "rate"))
+
+    def transitions(prev: np.ndarray, cur: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
+        s = size(prev, n)
+        mean_count = s * rate(prev, n)
+        with np.errstate(invalid="ignore"):
+            # a mean count of 0 (0 absorbs): the step carries no information about the bias
+            return {"n": n, "count": np.round(cur * s), "mean_count": mean_count,
+                    "keep": mean_count > 0, "valid": np.isfinite(mean_count) & (mean_count >= 0)
+                    & np.isfinite(s) & (s > 0)}
+
+    def density(d: Mapping[str, Any], c: Any) -> Any:
+        return pm.logp(pm.Poisson.dist(mu=c * d["mean_count"]), d["count"])
+
+    return StepLikelihood("poisson", law, context.exact, False, transitions, density,
+                          _poisson_weights)
+
+
+def _normal_scale_weights(a: Arrays) -> dict[str, np.ndarray]:
+    y, m0, v0 = a["estimate"], a["m0"], a["v0"]  # y ~ N(c m0, c^2 v0)
+    z = np.zeros_like(y)
+    return {"const": -0.5 * (_LOG_2PI + np.log(v0)) - 0.5 * m0**2 / v0, "w_log": -1 + z,
+            "w_inv": y * m0 / v0, "w_inv2": -0.5 * y**2 / v0, "w_lin": z}
+
+
+def _normal_location_weights(a: Arrays) -> dict[str, np.ndarray]:
+    r = a["estimate"] - a["m0"]  # y ~ N(m0 + d, v0)
+    v0 = a["v0"]
+    return {"const": -0.5 * (_LOG_2PI + np.log(v0)) - 0.5 * r**2 / v0, "w_lin": r / v0,
+            "w_quad": -0.5 / v0}
+
+
+@step_likelihood.register
+def _(law: Normal, context: _Context) -> StepLikelihood:
+    if context.location:  # N(m0 + d, v0)
+        m0 = sp.expand(law.loc - context.bias)
+        context.free(law, m0, "mean other than as the shift d")
+        v0 = context.free(law, law.var, "variance")
+    else:  # N(c m0, c^2 v0)
+        m0 = context.unscaled(law, law.loc, "mean")
+        v0 = context.unscaled(law, law.var, "variance", power=2)
+    mean, var = context.function(m0), context.function(v0)
+
+    def transitions(prev: np.ndarray, cur: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
+        m, v = mean(prev, n), var(prev, n)
+        return {"n": n, "estimate": cur, "m0": m, "v0": v,
+                "valid": np.isfinite(m) & np.isfinite(v) & (v > 0)}
+
+    def density(d: Mapping[str, Any], bias: Any) -> Any:
+        if context.location:
+            law_ = pm.Normal.dist(mu=d["m0"] + bias, sigma=pt.sqrt(d["v0"]))
+        else:
+            law_ = pm.Normal.dist(mu=bias * d["m0"], sigma=bias * pt.sqrt(d["v0"]))
+        return pm.logp(law_, d["estimate"])
+
+    name = "normal_location" if context.location else "normal_scale"
+    weights = _normal_location_weights if context.location else _normal_scale_weights
+    return StepLikelihood(name, law, context.exact, context.location, transitions, density,
+                          weights, invalid=f"the moment map of {context.family} gives no "
+                          "positive variance for the step from the previous estimate")
+
+
+# ---------------------------------------------------------------------------------------------
+# a family's likelihood
+# ---------------------------------------------------------------------------------------------
+def _symbolic_bias(location: bool) -> Bias:
+    r"""A :class:`Bias` whose shift :math:`\kappa n^{-\alpha}` is the symbol :math:`d`
+    (location) or whose factor :math:`1 - \kappa n^{-\alpha}` is the symbol :math:`c`."""
+    amount = BIAS_SHIFT if location else 1 - BIAS_FACTOR
+    return Bias(amount * symbols.n**_EXPONENT, _EXPONENT)
+
+
+def family_likelihood(family: str | Family, params: Mapping[str, float] | None = None
+                      ) -> StepLikelihood:
+    """The :class:`StepLikelihood` of ``family``'s first parameter under the estimator
+    :func:`~modelcollapse.inference.data.resolve_family` picks, its bias applied by
+    :meth:`Family.law <modelcollapse.families.Family.law>` with the bias as a symbol.
+    ``params``: values of the family's known constants (default: their defaults)."""
+    fam, estimator = resolve_family(family)
     p = fam.parameters[0]
-    theta, n = p.symbol, symbols.n
-    subs = {c.symbol: sp.Rational(repr(float((params or {}).get(c.name, c.default))))
-            for c in fam.constants}
     unknown = set(params or {}) - {c.name for c in fam.constants}
     if unknown:
         allowed = ", ".join(c.name for c in fam.constants) or "none"
         raise ValueError(f"unknown constant {sorted(unknown)[0]!r} for {fam.name}; "
                          f"allowed: {allowed}")
-    law = fam.estimator(estimator).laws[p.name]
-    args = {k: sp.sympify(v).subs(subs) for k, v in law.args().items()}  # safe: law arguments
-
-    def fn(expr: sp.Expr, *variables: sp.Symbol):
-        f = sp.lambdify(variables, expr, "numpy")
-        return lambda *xs: np.broadcast_to(np.asarray(f(*xs), dtype=float),
-                                           np.broadcast(*xs).shape)
-
-    if p.kind != "location":
-        if isinstance(law, ScaledChiSquare):
-            k, q = sp.cancel(args["df"] / 2), sp.cancel(2 * args["scale"] / theta)
-            if (k.free_symbols | q.free_symbols) <= {n}:
-                return "gamma", {"shape": fn(k, n), "factor": fn(q, n)}
-        if isinstance(law, InverseGamma):
-            a, s = sp.cancel(args["shape"]), sp.cancel(args["scale"] / theta)
-            if (a.free_symbols | s.free_symbols) <= {n}:
-                return "inverse_gamma", {"shape": fn(a, n), "factor": fn(s, n)}
-        if isinstance(law, PoissonMean) and sp.simplify(args["size"] - n) == 0 \
-                and sp.simplify(args["rate"] - theta) == 0:
-            return "poisson", {}
-    mm = fam.moment_map(p.name, estimator)
-    mean, var = mm.mean.subs(subs), mm.variance.subs(subs)
-    if not (mean.free_symbols | var.free_symbols) <= {n, theta}:
-        extra = sorted(str(s) for s in (mean.free_symbols | var.free_symbols) - {n, theta})
-        raise ValueError(f"the moment map of {fam.name} depends on {', '.join(extra)}; give "
-                         "its value in params")
-    kind = "normal_location" if p.kind == "location" else "normal_scale"
-    return kind, {"mean": fn(mean, theta, n), "variance": fn(var, theta, n)}
+    subs = {c.symbol: sp.Rational(repr(float((params or {}).get(c.name, c.default))))
+            for c in fam.constants}
+    location = p.kind == "location"
+    law = fam.law(p.name, estimator, _symbolic_bias(location))
+    law = replace(law, **{f.name: sp.sympify(getattr(law, f.name)).subs(subs)  # safe: law args
+                          for f in fields(law)})
+    bias = BIAS_SHIFT if location else BIAS_FACTOR
+    extra = set().union(*(sp.sympify(v).free_symbols for v in law.args().values())) \
+        - {p.symbol, symbols.n, bias}
+    if extra:
+        names = ", ".join(sorted(str(s) for s in extra))
+        raise ValueError(f"the law of {fam.name} depends on {names}; give its value in params")
+    context = _Context(fam.name, p.symbol, bias, fam.estimator(estimator).exact)
+    return step_likelihood(law, context)
 
 
 def likelihood_kind(family: str | Family) -> str:
-    """The likelihood :func:`build_model` uses for ``family`` (see :class:`Statistics`)."""
-    fam, estimator = resolve_family(family)
-    return _law_functions(fam, estimator, None)[0]
+    """The name of the likelihood :func:`build_model` uses for ``family`` (see
+    :class:`Statistics`)."""
+    return family_likelihood(family).name
 
 
-def _per_transition(data: Trajectories, fam: Family, estimator: str,
-                    params: Mapping[str, float] | None) -> tuple[str, dict[str, np.ndarray]]:
-    kind, f = _law_functions(fam, estimator, params)
+def _per_transition(data: Trajectories, fam: Family, like: StepLikelihood, *,
+                    check_support: bool = True) -> dict[str, np.ndarray]:
     tr = data.transitions()
-    prev, cur, n = tr["previous"], tr["current"], tr["n"].astype(float)
-    out: dict[str, np.ndarray] = {"n": n}
-    if kind in ("gamma", "inverse_gamma"):
-        out.update(ratio=cur / prev, shape=f["shape"](n), factor=f["factor"](n))
-    elif kind == "poisson":
-        keep = prev > 0  # 0 absorbs: such steps carry no information about the bias
-        out = {"n": n[keep], "count": np.round(cur[keep] * n[keep]),
-               "mean_count": n[keep] * prev[keep]}
-    else:
-        out.update(estimate=cur, m0=f["mean"](prev, n), v0=f["variance"](prev, n))
-        bad = ~(out["v0"] > 0) | ~np.isfinite(out["m0"])
-        if bad.any():
-            row = data.row[tr["index"][np.argmax(bad)]]
-            raise ValueError(f"row {row}, column 'estimate': the moment map of {fam.name} gives "
-                             "no positive variance for the step from the previous estimate")
+    out = like.transitions(tr["previous"], tr["current"], tr["n"].astype(float))
+    valid = out.pop("valid", None)
+    if valid is not None and not np.all(valid):
+        row = data.row[tr["index"][np.argmin(valid)]]
+        raise ValueError(f"row {row}, column 'estimate': {like.invalid}")
+    if check_support and like.least_factor is not None:
+        impossible = like.least_factor(out) >= 1
+        if np.any(impossible):
+            i = int(np.argmax(impossible))
+            raise ValueError(f"row {data.row[tr['index'][i]]}, column 'estimate': "
+                             f"{tr['current'][i]:g} after {tr['previous'][i]:g} is impossible "
+                             f"under the law {_shown(like.law)} of {fam.name} for every bias "
+                             "factor c <= 1")
+        out["least_factor"] = like.least_factor(out)
+    keep = out.pop("keep", None)
+    if keep is not None:
+        out = {k: v[keep] for k, v in out.items()}
     if len(out["n"]) == 0:
         raise ValueError("no informative transitions (every trajectory starts at 0, which "
                          "absorbs)")
-    return kind, {k: np.ascontiguousarray(v, dtype=float) for k, v in out.items()}
-
-
-def _weights(kind: str, a: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per-transition weights of logp as a function of c (or of d for a location)."""
-    z = np.zeros_like(a["n"])
-    if kind == "gamma":  # y ~ Gamma(k, scale c q)
-        k, q, y = a["shape"], a["factor"], a["ratio"]
-        return {"const": -k * np.log(q) - gammaln(k) + (k - 1) * np.log(y),
-                "w_log": -k, "w_inv": -y / q, "w_inv2": z, "w_lin": z}
-    if kind == "inverse_gamma":  # y ~ InvGamma(a, scale c s)
-        sh, s, y = a["shape"], a["factor"], a["ratio"]
-        return {"const": sh * np.log(s) - gammaln(sh) - (sh + 1) * np.log(y),
-                "w_log": sh, "w_inv": z, "w_inv2": z, "w_lin": -s / y}
-    if kind == "poisson":  # x ~ Poisson(c mu0)
-        x, mu0 = a["count"], a["mean_count"]
-        return {"const": x * np.log(mu0) - gammaln(x + 1), "w_log": x, "w_inv": z,
-                "w_inv2": z, "w_lin": -mu0}
-    y, m0, v0 = a["estimate"], a["m0"], a["v0"]
-    if kind == "normal_scale":  # y ~ N(c m0, c^2 v0)
-        return {"const": -0.5 * (_LOG_2PI + np.log(v0)) - 0.5 * m0**2 / v0, "w_log": -1 + z,
-                "w_inv": y * m0 / v0, "w_inv2": -0.5 * y**2 / v0, "w_lin": z}
-    r = y - m0  # location: y ~ N(m0 + d, v0)
-    return {"const": -0.5 * (_LOG_2PI + np.log(v0)) - 0.5 * r**2 / v0, "w_lin": r / v0,
-            "w_quad": -0.5 / v0}
+    return {k: np.ascontiguousarray(v, dtype=float) for k, v in out.items()}
 
 
 def sufficient_statistics(data: Any, family: str | Family | None = None, *,
@@ -224,21 +495,24 @@ def sufficient_statistics(data: Any, family: str | Family | None = None, *,
     ``sufficient=True``: the weights of :mod:`this module <modelcollapse.inference.model>`
     summed per distinct sample size (arrays ``n`` and ``const``, ``w_log``, ``w_inv``,
     ``w_inv2``, ``w_lin`` for a scale or rate; ``const``, ``w_lin``, ``w_quad`` for a
-    location). ``sufficient=False``: the per-transition numbers (``n``, and ``ratio``,
-    ``shape``, ``factor``; or ``count``, ``mean_count``; or ``estimate``, ``m0``, ``v0``).
+    location), where the law has that form; otherwise, and for ``sufficient=False``, the
+    per-transition numbers of :attr:`StepLikelihood.transitions` (``n``, and ``ratio``,
+    ``shape``, ``factor``; or ``ratio``, ``beta_a``, ``beta_b``, ``factor``; or ``count``,
+    ``mean_count``; or ``estimate``, ``m0``, ``v0``).
     """
     data = _as_data(data, family)
-    fam, estimator = resolve_family(data.family_def or data.family)
-    kind, per = _per_transition(data, fam, estimator, params)
+    fam, _ = resolve_family(data.family_def or data.family)
+    like = family_likelihood(fam, params)
+    per = _per_transition(data, fam, like)
     n_min = float(per["n"].min())
-    if not sufficient:
-        return Statistics(kind, n_min, per, False)
-    w = _weights(kind, per)
+    if not sufficient or like.weights is None or like.least_factor is not None:
+        return Statistics(like.name, n_min, per, False, like.exact)
+    w = like.weights(per)
     sizes, inverse = np.unique(per["n"], return_inverse=True)
     arrays = {"n": sizes}
     for name, values in w.items():
         arrays[name] = np.bincount(inverse, weights=values, minlength=len(sizes))
-    return Statistics(kind, n_min, arrays, True)
+    return Statistics(like.name, n_min, arrays, True, like.exact)
 
 
 def _as_data(data: Any, family: str | Family | None) -> Trajectories:
@@ -248,18 +522,17 @@ def _as_data(data: Any, family: str | Family | None) -> Trajectories:
     return load_trajectories(data, family="gaussian-variance" if family is None else family)
 
 
-def _noisy_arrays(data: Trajectories, fam: Family, estimator: str,
-                  params: Mapping[str, float] | None) -> tuple[str, dict[str, np.ndarray]]:
-    kind, f = _law_functions(fam, estimator, params)
-    if kind not in NOISY_LIKELIHOODS:
-        raise ValueError(f"noisy=True needs a family with an exact multiplicative law "
-                         f"(gaussian-variance, exponential); {fam.name} has a {kind} "
-                         f"likelihood")
+def _noisy_arrays(data: Trajectories, fam: Family, like: StepLikelihood
+                  ) -> dict[str, np.ndarray]:
+    if like.ratio_density is None or not like.multiplicative or like.least_factor is not None:
+        raise ValueError(f"noisy=True needs a family with an exact multiplicative law (the "
+                         f"previous value times a factor of n alone: {', '.join(NOISY_LIKELIHOODS)}"
+                         f" likelihoods); {fam.name} has a {like.name} likelihood")
     tr = data.transitions()
-    n = tr["n"].astype(float)
-    return kind, {"log_estimate": np.log(data.estimate), "current": tr["index"].astype(np.int64),
-                  "previous": (tr["index"] - 1).astype(np.int64), "n": n,
-                  "shape": f["shape"](n).astype(float), "factor": f["factor"](n).astype(float)}
+    per = _per_transition(data, fam, like, check_support=False)
+    per.pop("ratio")  # the ratio of the latent path replaces the recorded one
+    return {"log_estimate": np.log(data.estimate), "current": tr["index"].astype(np.int64),
+            "previous": (tr["index"] - 1).astype(np.int64), **per}
 
 
 def build_model(data: Any, *, family: str | Family | None = None,
@@ -268,91 +541,94 @@ def build_model(data: Any, *, family: str | Family | None = None,
     r"""The PyMC model of ``data`` (a :class:`Trajectories` or anything
     :func:`load_trajectories` reads) under the bias :math:`c(n) = 1 - \kappa n^{-\alpha}`.
 
-    ``family``: None for that of ``data`` (gaussian-variance for raw tables). ``priors``: see
+    ``family``: None for that of ``data`` (gaussian-variance for raw tables): a registered
+    name, a family file or a :class:`~modelcollapse.families.Family`. ``priors``: see
     :class:`Priors`. ``sufficient=False`` writes the likelihood per transition (same
     log-density). ``params``: values of the family's known constants (``sigma2`` of
     gaussian-mean). ``noisy=True``: the recorded log-estimates are a latent log-path plus
     :math:`N(0, \tau^2)` noise; the latent path (one value per observation, centred, flat
-    prior) follows the exact transition density of the log-ratio (with its Jacobian);
-    gaussian-variance and exponential only.
+    prior) follows the exact transition density of the log-ratio (with its Jacobian); laws of
+    the ratio that do not depend on the previous value only (:data:`NOISY_LIKELIHOODS`).
 
     Free variables: ``b``, ``alpha_raw`` (and ``tau``, ``log_theta`` when noisy);
     deterministics ``alpha``, ``kappa``, ``required_growth_exponent``.
     """
     data = _as_data(data, family)
-    fam, estimator = resolve_family(data.family_def or data.family)
+    fam, _ = resolve_family(data.family_def or data.family)
     priors = Priors() if priors is None else priors
     if not isinstance(priors, Priors):
         raise TypeError(f"priors must be a Priors, not {type(priors).__name__}")
+    like = family_likelihood(fam, params)
     if noisy:
-        kind, arrays = _noisy_arrays(data, fam, estimator, params)
-        n_min = float(arrays["n"].min())
+        arrays = _noisy_arrays(data, fam, like)
+        n_min, per_transition = float(arrays["n"].min()), True
     else:
-        stats = sufficient_statistics(data, sufficient=sufficient, params=params)
-        kind, arrays, n_min = stats.likelihood, stats.arrays, stats.n_min
-    location = kind == "normal_location"
+        stats = sufficient_statistics(data, fam, sufficient=sufficient, params=params)
+        arrays, n_min, per_transition = stats.arrays, stats.n_min, not stats.sufficient
+    bounded = "least_factor" in arrays
     with pm.Model() as model:
         d = {name: pm.Data(name, values) for name, values in arrays.items()}
         n_min_data = pm.Data("n_min", np.asarray(n_min))
-        if location:
+        if like.location:
             b = pm.HalfNormal("b", sigma=priors.location_b_sigma)
-        else:
+        elif not bounded:
             b = pm.Beta("b", alpha=priors.b[0], beta=priors.b[1])
         alpha_raw = pm.Beta("alpha_raw", alpha=priors.alpha[0], beta=priors.alpha[1])
         alpha = pm.Deterministic(
             "alpha", priors.alpha_low + (priors.alpha_high - priors.alpha_low) * alpha_raw)
+        if bounded:
+            b = _bounded_b(d, n_min_data, alpha, priors)
         pm.Deterministic("kappa", b * n_min_data**alpha)
         pm.Deterministic("required_growth_exponent", pt.maximum(1.0, 1.0 / alpha))
         amount = b * pt.exp(-alpha * pt.log(d["n"] / n_min_data))  # kappa n^-alpha
+        bias = amount if like.location else 1.0 - amount
         if noisy:
-            _noisy_likelihood(kind, d, 1.0 - amount, priors, arrays["log_estimate"])
-        elif location:
-            _location_likelihood(d, amount, sufficient)
+            _noisy_likelihood(like, d, bias, priors, arrays["log_estimate"])
+        elif per_transition:
+            pm.Potential("loglik", pt.sum(like.density(d, bias)))
         else:
-            _scale_likelihood(kind, d, 1.0 - amount, sufficient)
+            pm.Potential("loglik", pt.sum(_sufficient_logp(like.location, d, bias)))
     model._modelcollapse = {"family": fam, "noisy": noisy,  # type: ignore[attr-defined]
                             "sufficient": sufficient, "params": dict(params or {}),
-                            "likelihood": kind, "shapes": {k: v.shape for k, v in arrays.items()}}
+                            "likelihood": like.name, "exact": like.exact,
+                            "description": like.description,
+                            "shapes": {k: v.shape for k, v in arrays.items()}}
     return model
 
 
-def _scale_likelihood(kind: str, d: Mapping[str, Any], c: Any, sufficient: bool) -> None:
-    if sufficient:
-        logp = (d["const"] + d["w_log"] * pt.log(c) + d["w_inv"] / c + d["w_inv2"] / c**2
-                + d["w_lin"] * c)
-    elif kind == "gamma":
-        logp = pm.logp(pm.Gamma.dist(alpha=d["shape"], beta=1.0 / (c * d["factor"])),
-                       d["ratio"])
-    elif kind == "inverse_gamma":
-        logp = pm.logp(pm.InverseGamma.dist(alpha=d["shape"], beta=c * d["factor"]), d["ratio"])
-    elif kind == "poisson":
-        logp = pm.logp(pm.Poisson.dist(mu=c * d["mean_count"]), d["count"])
-    else:
-        logp = pm.logp(pm.Normal.dist(mu=c * d["m0"], sigma=c * pt.sqrt(d["v0"])),
-                       d["estimate"])
-    pm.Potential("loglik", pt.sum(logp))
+def _bounded_b(d: Mapping[str, Any], n_min: Any, alpha: Any, priors: Priors) -> Any:
+    r"""``b`` for a law whose support bounds the bias factor from below, :math:`c_t >
+    \ell_t` (``least_factor``; ScaledBeta: the estimate cannot exceed :math:`c\,q` times
+    the previous one). Every :math:`c_t > \ell_t` iff :math:`b < B(\alpha) =
+    \min(1, \min_t (1 - \ell_t)(n_t/n_{\min})^{\alpha})`, so ``b`` is written as
+    :math:`B(\alpha)\,u`, :math:`u \in (0, 1)` (``b_fraction``), with the prior of ``b`` and
+    the Jacobian :math:`B(\alpha)` as a potential: the same posterior, but the sampler never
+    meets the wall where the likelihood drops to 0 (the likelihood is often largest next to
+    it, where NUTS on ``b`` itself diverges)."""
+    bound = pt.minimum(1.0, pt.min((1.0 - d["least_factor"])
+                                   * pt.exp(alpha * pt.log(d["n"] / n_min))))
+    fraction = pm.Beta("b_fraction", alpha=1.0, beta=1.0)
+    b = pm.Deterministic("b", bound * fraction)
+    pm.Potential("b_prior", pm.logp(pm.Beta.dist(alpha=priors.b[0], beta=priors.b[1]), b)
+                 + pt.log(bound))
+    return b
 
 
-def _location_likelihood(d: Mapping[str, Any], amount: Any, sufficient: bool) -> None:
-    if sufficient:
-        logp = d["const"] + d["w_lin"] * amount + d["w_quad"] * amount**2
-    else:
-        logp = pm.logp(pm.Normal.dist(mu=d["m0"] + amount, sigma=pt.sqrt(d["v0"])),
-                       d["estimate"])
-    pm.Potential("loglik", pt.sum(logp))
+def _sufficient_logp(location: bool, d: Mapping[str, Any], bias: Any) -> Any:
+    """The weights' log-density: in ``c`` for a scale or rate, in ``d`` for a location."""
+    if location:
+        return d["const"] + d["w_lin"] * bias + d["w_quad"] * bias**2
+    return (d["const"] + d["w_log"] * pt.log(bias) + d["w_inv"] / bias
+            + d["w_inv2"] / bias**2 + d["w_lin"] * bias)
 
 
-def _noisy_likelihood(kind: str, d: Mapping[str, Any], c: Any, priors: Priors,
+def _noisy_likelihood(like: StepLikelihood, d: Mapping[str, Any], c: Any, priors: Priors,
                       log_estimate: np.ndarray) -> None:
     tau = pm.HalfNormal("tau", sigma=priors.tau_sigma)
     log_theta = pm.Flat("log_theta", shape=len(log_estimate), initval=log_estimate)
     z = log_theta[d["current"]] - log_theta[d["previous"]]
-    if kind == "gamma":
-        law = pm.Gamma.dist(alpha=d["shape"], beta=1.0 / (c * d["factor"]))
-    else:
-        law = pm.InverseGamma.dist(alpha=d["shape"], beta=c * d["factor"])
     # density of z = log y: f_Y(e^z) e^z
-    pm.Potential("loglik", pt.sum(pm.logp(law, pt.exp(z)) + z))
+    pm.Potential("loglik", pt.sum(like.ratio_density(d, c, pt.exp(z)) + z))
     pm.Normal("observed_log_estimate", mu=log_theta, sigma=tau, observed=d["log_estimate"])
 
 
@@ -364,16 +640,16 @@ def set_data(model: pm.Model, data: Any) -> pm.Model:
     if spec is None:
         raise ValueError("set_data needs a model made by build_model")
     data = _as_data(data, spec["family"])
-    fam, estimator = resolve_family(data.family_def or data.family)
+    fam, _ = resolve_family(data.family_def or data.family)
     if spec["noisy"]:
-        _, arrays = _noisy_arrays(data, fam, estimator, spec["params"])
+        arrays = _noisy_arrays(data, fam, family_likelihood(fam, spec["params"]))
         n_min = float(arrays["n"].min())
         for k, v in arrays.items():
             if v.shape != spec["shapes"][k]:
                 raise ValueError(f"the noisy model needs data of the same shape: {k} has "
                                  f"{v.shape[0]} entries, the model {spec['shapes'][k][0]}")
     else:
-        stats = sufficient_statistics(data, sufficient=spec["sufficient"],
+        stats = sufficient_statistics(data, fam, sufficient=spec["sufficient"],
                                       params=spec["params"])
         arrays, n_min = dict(stats.arrays), stats.n_min
     pm.set_data({**arrays, "n_min": np.asarray(n_min)}, model=model)

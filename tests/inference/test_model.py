@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
+import pytensor.tensor as pt
 import pytest
+import sympy as sp
 from scipy import special, stats
 
-from modelcollapse.families import from_moment_map
+from modelcollapse import symbols
+from modelcollapse.families import Estimator, Family, Parameter, from_moment_map
+from modelcollapse.families.laws import (
+    InverseGamma,
+    Law,
+    Normal,
+    PoissonMean,
+    ScaledBeta,
+    ScaledChiSquare,
+    ScaledGamma,
+)
 from modelcollapse.inference.data import load_trajectories
 from modelcollapse.inference.model import (
     Priors,
     build_model,
+    family_likelihood,
     likelihood_kind,
     set_data,
+    step_likelihood,
     sufficient_statistics,
 )
 
@@ -217,3 +234,169 @@ def test_custom_priors_enter_the_model():
     direct = prior_logp(b, a, priors) + scipy_loglik("gaussian-variance", DATA, b, a)
     assert float(logp(point(model, b, a, priors))) == pytest.approx(direct,
                                                                  abs=BETA_NORMALISER)
+
+
+# ---------------------------------------------------------------------------------------------
+# user families: the likelihood comes from the declared law's class, never from a name
+# ---------------------------------------------------------------------------------------------
+#: the estimate may not exceed (n + 1)/n times the previous one under the uniform-max law
+SHRINKING = {**DATA, "estimate": [1.0, 0.7, 0.69, 0.6, 2.0, 1.6, 1.55]}
+#: (b, alpha) inside the uniform-max support for SHRINKING (at n = 16: b 2^-alpha < 0.072)
+USER_POINTS = [(0.1, 0.8), (0.05, 1.7)]
+GAMMA_SCALE = from_moment_map("gamma-scale", parameter="theta",
+                              law="theta * Gamma(n*k, 1)/(n*k)", constants={"k": 2.5},
+                              domain="positive", kind="scale")
+UNIFORM_MAX = from_moment_map("uniform-max", parameter="theta",
+                              law="theta * (n + 1)/n * Beta(n, 1)", domain="positive",
+                              kind="scale")
+BETA_2 = from_moment_map("beta-two", parameter="theta", law="theta * (n + 2)/n * Beta(n, 2)",
+                         domain="positive", kind="scale")
+INVERSE = from_moment_map("inverse-rate", parameter="lam", law="lam * (n - 1) / Gamma(n, 1)",
+                          domain="positive", kind="rate", min_size=3)
+
+
+def user_scipy_loglik(fam, data, b, alpha):
+    """Independent: scipy's densities of the ratio y = current / previous."""
+    prev, cur, n = steps(data, fam)
+    c = 1 - b * (n / N_MIN) ** -alpha
+    y = cur / prev
+    if fam is GAMMA_SCALE:  # y ~ c Gamma(2.5 n, 1) / (2.5 n)
+        return stats.gamma.logpdf(y, a=2.5 * n, scale=c / (2.5 * n)).sum()
+    if fam is INVERSE:  # y ~ c (n - 1) / Gamma(n, 1)
+        return stats.invgamma.logpdf(y, a=n, scale=c * (n - 1)).sum()
+    second = 1 if fam is UNIFORM_MAX else 2  # y ~ c (n + b) / n Beta(n, b)
+    s = c * (n + second) / n
+    return (stats.beta.logpdf(y / s, n, second) - np.log(s)).sum()
+
+
+@pytest.mark.parametrize(("fam", "name"), [(GAMMA_SCALE, "gamma"), (INVERSE, "inverse_gamma"),
+                                           (UNIFORM_MAX, "beta"), (BETA_2, "beta")])
+@pytest.mark.parametrize("sufficient", [True, False])
+def test_user_law_likelihood_matches_scipy(fam, name, sufficient):
+    """The per-law likelihood at fixed (b, alpha), then the whole model's log-density."""
+    like = family_likelihood(fam)
+    assert like.name == name and like.exact
+    stats_ = sufficient_statistics(SHRINKING, fam, sufficient=sufficient)
+    assert stats_.likelihood == name and stats_.exact
+    assert stats_.sufficient == (sufficient and name != "beta")  # Beta: per transition only
+    per = sufficient_statistics(SHRINKING, fam, sufficient=False).arrays
+    data = {k: pt.as_tensor_variable(v) for k, v in per.items()}
+    for b, a in USER_POINTS:
+        c = pt.as_tensor_variable(1 - b * (per["n"] / N_MIN) ** -a)
+        ours = float(like.density(data, c).sum().eval())
+        assert np.isfinite(ours)
+        assert ours == pytest.approx(user_scipy_loglik(fam, SHRINKING, b, a), rel=1e-10)
+    model = build_model(SHRINKING, family=fam, sufficient=sufficient)
+    logp = model.compile_logp(jacobian=False)
+    for b, a in USER_POINTS:
+        if name != "beta":
+            ours = float(logp(point(model, b, a)))
+            extra = 0.0
+        else:  # b = B(alpha) * b_fraction: pick the fraction, read b off the model
+            raw = (a - DEFAULT.alpha_low) / (DEFAULT.alpha_high - DEFAULT.alpha_low)
+            values = {"b_fraction_logodds__": np.asarray(special.logit(0.7)),
+                      "alpha_raw_logodds__": np.asarray(special.logit(raw))}
+            b = float(model.compile_fn(model.replace_rvs_by_values([model["b"]])[0],
+                                       inputs=model.value_vars)(values))
+            ours = float(logp(values))
+            extra = np.log(b / 0.7)  # the Jacobian B(alpha) of b = B(alpha) * fraction
+        direct = prior_logp(b, a) + extra + user_scipy_loglik(fam, SHRINKING, b, a)
+        assert np.isfinite(direct)
+        assert ours == pytest.approx(direct, abs=BETA_NORMALISER)
+
+
+def test_beta_law_bounds_b_by_the_largest_step():
+    """Under c (n + 1)/n Beta(n, 1) every ratio y_t < c_t (n_t + 1)/n_t: b stays below
+    B(alpha) = min(1, min_t (1 - y_t n_t/(n_t + 1)) (n_t/n_min)^alpha) whatever the fraction."""
+    model = build_model(SHRINKING, family=UNIFORM_MAX)
+    assert {v.name for v in model.free_RVs} == {"b_fraction", "alpha_raw"}
+    prev, cur, n = steps(SHRINKING, UNIFORM_MAX)
+    f = model.compile_fn(model.replace_rvs_by_values([model["b"], model["alpha"]]),
+                         inputs=model.value_vars)
+    for fraction, raw in ((0.999999, 0.1), (0.5, 0.5), (1 - 1e-9, 0.9)):
+        b, a = f({"b_fraction_logodds__": np.asarray(special.logit(fraction)),
+                  "alpha_raw_logodds__": np.asarray(special.logit(raw))})
+        bound = min(1.0, np.min((1 - cur / prev * n / (n + 1)) * (n / N_MIN) ** a))
+        assert b == pytest.approx(fraction * bound, rel=1e-12)
+        c = 1 - b * (n / N_MIN) ** -a
+        assert np.all(cur / prev < c * (n + 1) / n)
+
+
+def test_a_step_impossible_under_the_law_is_named():
+    with pytest.raises(ValueError, match=r"row 3, column 'estimate': 0\.75 after 0\.7 is "
+                                         r"impossible under the law .* of uniform-max"):
+        build_model(DATA, family=UNIFORM_MAX)
+
+
+def test_family_file_gives_the_same_likelihood(tmp_path):
+    path = tmp_path / "gamma.toml"
+    path.write_text('name = "gamma-scale"\nparameter = "theta"\ndomain = "positive"\n'
+                    'kind = "scale"\nlaw = "theta * Gamma(n*k, 1)/(n*k)"\n'
+                    '[constants]\nk = 2.5\n')
+    from_file = sufficient_statistics(SHRINKING, str(path))
+    declared = sufficient_statistics(SHRINKING, GAMMA_SCALE)
+    assert from_file.likelihood == "gamma"
+    for key, values in declared.arrays.items():
+        np.testing.assert_allclose(from_file.arrays[key], values, rtol=1e-14)
+
+
+def test_moment_map_only_is_the_labelled_normal_approximation():
+    fam = from_moment_map("my-scale-2", parameter="theta", mean="theta",
+                          variance="theta**2/n", domain="positive", kind="scale")
+    like = family_likelihood(fam)
+    assert not like.exact and "normal approximation" in like.description
+    assert not sufficient_statistics(DATA, fam).exact
+    assert family_likelihood("gaussian-mean").exact  # an exact Normal law
+    assert family_likelihood("gaussian-variance").description.startswith("exact")
+    model = build_model(DATA, family=fam)
+    assert model._modelcollapse["exact"] is False
+
+
+@dataclass(frozen=True, repr=False)
+class ScaledLogNormal(Law):
+    """scale * exp(s Z - s^2/2): a law without a registered likelihood."""
+
+    s2: sp.Expr
+    scale: sp.Expr
+    name: ClassVar[str] = "scaled_lognormal"
+
+    def mean(self):
+        return self.scale
+
+    def variance(self):
+        return self.scale**2 * (sp.exp(self.s2) - 1)
+
+    def scaled(self, factor):
+        return ScaledLogNormal(self.s2, factor * self.scale)
+
+
+def test_a_law_without_likelihood_falls_back_to_the_normal_approximation():
+    theta = Parameter("theta", "theta", "positive", 1.0, "scale")
+    law = ScaledLogNormal(1 / symbols.n, theta.symbol)
+    fam = Family(name="lognormal-scale", title="test", parameters=(theta,),
+                 estimators={"exact": Estimator("exact", "test", {"theta": law}, 2)},
+                 default_estimator="exact", collapse="test")
+    assert type(law) not in step_likelihood.registry
+    like = family_likelihood(fam)
+    assert (like.name, like.exact) == ("normal_scale", False)
+    model = build_model(DATA, family=fam)
+    logp = model.compile_logp(jacobian=False)
+    prev, cur, n = steps(DATA, fam)
+    b, a = POINTS[0]
+    c = 1 - b * (n / N_MIN) ** -a
+    sd = c * prev * np.sqrt(np.exp(1 / n) - 1)  # N(c m, c^2 v) of the moments, c applied
+    direct = prior_logp(b, a) + stats.norm.logpdf(cur, c * prev, sd).sum()
+    assert float(logp(point(model, b, a))) == pytest.approx(direct, abs=BETA_NORMALISER)
+
+
+def test_laws_of_the_vocabulary_are_registered_once_each():
+    for law in (ScaledChiSquare, ScaledGamma, InverseGamma, ScaledBeta, PoissonMean, Normal):
+        assert law in step_likelihood.registry
+
+
+def test_noisy_refuses_a_law_whose_support_moves_with_the_bias():
+    with pytest.raises(ValueError, match="noisy=True needs a family with an exact "
+                                         "multiplicative law.*uniform-max has a beta"):
+        build_model(SHRINKING, family=UNIFORM_MAX, noisy=True)
+    model = build_model(SHRINKING, family=GAMMA_SCALE, noisy=True)  # a Gamma law: fine
+    assert "log_theta" in {v.name for v in model.free_RVs}
