@@ -6,15 +6,25 @@ works on plain numpy arrays of draws, whatever produced them (the PyMC fit of
 :mod:`modelcollapse.inference.fit`, :func:`prior_draws`, or a user's own sampler); it never
 imports PyMC.
 
-The model (SPEC sections 1 and 3): an estimator of a positive parameter with bias factor
-:math:`c(n) = 1 - \kappa n^{-\alpha}` multiplying the unbiased one-step law,
+The model (SPEC sections 1 and 3): an estimator of a positive parameter whose exact one-step
+law is multiplicative, :math:`\hat\theta_t = \hat\theta_{t-1} R_t` with :math:`R_t`
+independent of the past and depending on :math:`n_t` alone
+(:class:`~modelcollapse.families.laws.Multiplicative`), and the bias factor
+:math:`c(n) = 1 - \kappa n^{-\alpha}` multiplying the whole law (the rule of
+:meth:`Family.law <modelcollapse.families.Family.law>`), e.g.
 
 .. math::
 
     \hat\sigma^2_t = c(n_t)\,\hat\sigma^2_{t-1}\,\frac{\chi^2_{n_t-1}}{n_t-1}
     \quad\text{(Gaussian variance)}, \qquad
     \hat\lambda_t = c(n_t)\,\hat\lambda_{t-1}\,\frac{n_t-1}{G_t},\ G_t\sim\Gamma(n_t, 1)
-    \quad\text{(exponential rate)}.
+    \quad\text{(exponential rate)},
+
+or any user family declared with such a law (``"theta * Gamma(n*k, 1)/(n*k)"``,
+``"theta * (n + 1)/n * Beta(n, 1)"``). The exact log-moments of :math:`R_t` come from the law
+(:meth:`~modelcollapse.families.laws.Multiplicative.log_parts`, summed by
+:func:`modelcollapse.theory.moments.log_moments`), the simulated walks from the simulator's
+sampler of the law (:func:`modelcollapse.validation.sampling.draw`); no family is named here.
 
 The walk does not collapse iff :math:`\sum_t n_t^{-1} < \infty` and
 :math:`\sum_t n_t^{-\alpha} < \infty`; for :math:`n_t \asymp t^p` this asks
@@ -63,11 +73,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from modelcollapse.families.laws import digamma_minus_log, trigamma
+from modelcollapse import symbols
+from modelcollapse.families import Family, get_family
+from modelcollapse.families.laws import Law, Multiplicative
+from modelcollapse.inference.data import resolve_family
 from modelcollapse.schedules import Schedule
+from modelcollapse.theory.moments import log_moments
 
 __all__ = [
-    "FAMILIES",
     "METHODS",
     "PRIOR_N_MIN",
     "CollapseAnswer",
@@ -76,19 +89,16 @@ __all__ = [
     "safety_probability",
     "collapse_probability",
     "collapse_table",
+    "why_unsupported",
     "format_table",
     "prior_draws",
     "prior_predictive",
 ]
 
-#: families with an exact multiplicative one-step law handled here (the positive parameter)
-FAMILIES = ("gaussian-variance", "exponential")
 #: ways to compute the collapse probability
 METHODS = ("simulate", "analytic")
 #: default n_min of the prior: b = kappa * n_min**(-alpha) is the bias at that sample size
 PRIOR_N_MIN = 20
-#: number of (generation x draw) values held at once by the simulation (about 16 MB each)
-_CHUNK_VALUES = 2**21
 #: how far a schedule is scanned for ``last_n``
 _MAX_RESUME = 10**6
 
@@ -134,12 +144,75 @@ def _check_int(name: str, value: Any, low: int) -> int:
     return int(value)
 
 
-def _check_family(family: Any) -> str:
-    name = getattr(family, "name", family)
-    if name not in FAMILIES:
-        raise ValueError(f"family {name!r} is not supported by the collapse answers; allowed: "
-                         f"{', '.join(FAMILIES)}")
-    return str(name)
+@dataclass(frozen=True)
+class _Walk:
+    """What the answers need of a family: its positive parameter's unbiased multiplicative
+    law (under the estimator :func:`~modelcollapse.inference.data.resolve_family` picks, the
+    one the bias model multiplies) and the smallest admissible sample size."""
+
+    family: Family
+    estimator: str
+    law: Law
+    theta: sp.Symbol
+    min_size: int
+
+    @property
+    def name(self) -> str:
+        return self.family.name
+
+    def log_moments(self, sizes: np.ndarray) -> tuple[float, float]:
+        r""":math:`\sum_t E\log R(n_t)` and :math:`\sum_t \mathrm{Var}\log R(n_t)`."""
+        out = log_moments(self.family, sizes, estimator=self.estimator)
+        assert out is not None  # _check_family made sure the law has log-moments
+        return out
+
+    def log_ratio(self, n: float, size: int, rng: np.random.Generator) -> np.ndarray:
+        r"""``size`` draws of :math:`\log R(n)`: the simulator's sampler of the law, from 1."""
+        # lazily: the validation package imports xarray (seconds); the analytic answers and
+        # the checks do not need it
+        from modelcollapse.validation.sampling import draw
+
+        ones = np.ones(size)
+        return np.log(draw(self.law, ones, {self.theta: ones, symbols.n: float(n)}, int(n),
+                           rng))
+
+
+def _multiplicative_laws() -> str:
+    return ", ".join(sorted(cls.__name__ for cls in Multiplicative.__subclasses__()))
+
+
+def _check_family(family: Any) -> _Walk:
+    """The :class:`_Walk` of ``family`` (a name, a family file or a Family), or a one-line
+    ValueError naming what the family lacks."""
+    fam = get_family(family)
+
+    def refuse(missing: str) -> ValueError:
+        return ValueError(f"family {fam.name!r} is not supported by the collapse answers: "
+                          f"{missing}")
+
+    try:
+        fam, estimator = resolve_family(fam)
+    except ValueError as exc:
+        raise refuse(str(exc)) from None
+    p = fam.parameters[0]
+    if p.kind == "location":
+        raise refuse(f"its parameter {p.name} is a location; the answers need a positive "
+                     "parameter (a scale or rate) with a multiplicative law")
+    if not fam.estimator(estimator).exact:
+        raise refuse("it declares no exact one-step law (only a moment map); declare its law "
+                     f"with one of {_multiplicative_laws()}")
+    law = fam.law(p.name, estimator)
+    if not isinstance(law, Multiplicative):
+        raise refuse(f"its law {type(law).__name__} has no exact log-moments; the answers need "
+                     f"a multiplicative law ({_multiplicative_laws()})")
+    parts = law.log_parts(p.symbol)
+    used = parts.center.free_symbols.union(
+        *(sp.sympify(x).free_symbols for _, x in (*parts.drift, *parts.spread)))
+    if not used <= {symbols.n}:
+        names = ", ".join(sorted(str(s) for s in used - {symbols.n}))
+        raise refuse(f"its law {law} is not the previous value times a factor of n alone "
+                     f"(it depends on {names})")
+    return _Walk(fam, estimator, law, p.symbol, fam.min_size(estimator))
 
 
 def _check_schedules(schedules: Any) -> dict[str, Schedule]:
@@ -423,19 +496,26 @@ def _future_sizes(schedule: Schedule, horizon: int, last_n: int | None) -> np.nd
     return np.concatenate([[float(schedule.n0)], future.astype(float)])
 
 
-def _law_terms(family: str, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""Per size: (:math:`E\log R`, :math:`\mathrm{Var}\log R`, gamma shape)."""
-    if family == "gaussian-variance":
-        x = (n - 1.0) / 2.0  # R = chi2_{n-1}/(n-1) = G/x, G ~ Gamma(x)
-        return digamma_minus_log(x), trigamma(x), x
-    # exponential: R = (n-1)/G, G ~ Gamma(n)
-    return np.log1p(-1.0 / n) - digamma_minus_log(n), trigamma(n), n.copy()
+def why_unsupported(family: Any) -> str | None:
+    """Why the collapse answers cannot serve ``family`` (one line), or None when they can:
+    they need one positive parameter whose exact law is multiplicative.
+
+    >>> why_unsupported("gaussian-variance") is None
+    True
+    >>> why_unsupported("poisson")  # doctest: +ELLIPSIS
+    "family 'poisson' is not supported by the collapse answers: its law PoissonMean has no ...
+    """
+    try:
+        _check_family(family)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
-def _check_sizes(family: str, n: np.ndarray, schedule: Schedule) -> None:
-    if np.any(n < 2):
-        raise ValueError(f"{schedule!r} has a sample size n_t < 2 within the horizon; allowed "
-                         f"for {family}: n_t >= 2")
+def _check_sizes(walk: _Walk, n: np.ndarray, schedule: Schedule) -> None:
+    if np.any(n < walk.min_size):
+        raise ValueError(f"{schedule!r} has a sample size n_t < {walk.min_size} within the "
+                         f"horizon; allowed for {walk.name}: n_t >= {walk.min_size}")
 
 
 def _check_factor(kappa: np.ndarray, alpha: np.ndarray, n_min: float, schedule: Schedule,
@@ -462,59 +542,39 @@ class _Pass:
     fresh_var: float
 
 
-def _run(family: str, kappa: np.ndarray, alpha: np.ndarray, n: np.ndarray, log_eps: float,
+def _run(walk: _Walk, kappa: np.ndarray, alpha: np.ndarray, n: np.ndarray, log_eps: float,
          rng: np.random.Generator | None) -> _Pass:
-    """Drifts for every draw; with ``rng`` also one simulated walk per draw.
+    r"""Drifts for every draw; with ``rng`` also one simulated walk per draw.
 
     ``n`` is n_0 followed by the H future sizes. Both walks use the same random numbers for
-    generations 1..H (the fresh walk adds its generation-0 step in front).
+    generations 1..H (the fresh walk adds its generation-0 step in front). The walks stream
+    over generations (memory grows with the draws only), drawing each generation's
+    :math:`\log R` for every draw at once, then generation 0's for the fresh start.
     """
-    mean_log, var_log, shape = _law_terms(family, n)
+    base, var = walk.log_moments(n[1:])
+    mean0, var0 = walk.log_moments(n[:1])
     logn = np.log(n)
-    m, steps = kappa.size, n.size - 1
-    drift = np.empty(m)
-    fresh_drift = np.empty(m)
+    m = kappa.size
+
+    def log_factor(t: int) -> np.ndarray:  # log c(n_t) per draw
+        return np.log1p(-kappa * np.exp(-alpha * logn[t]))
+
+    drift = np.full(m, base)
+    path = np.zeros(m) if rng is not None else None
+    low = np.full(m, np.inf)
+    for t in range(1, n.size):
+        logc = log_factor(t)
+        drift += logc
+        if path is not None:
+            path += walk.log_ratio(n[t], m, rng) + logc
+            np.minimum(low, path, out=low)
+    fresh_drift = drift + mean0 + log_factor(0)
     hit = fresh_hit = end_hit = None
-    if rng is not None:
-        hit = np.empty(m, dtype=bool)
-        fresh_hit = np.empty(m, dtype=bool)
-        end_hit = np.empty(m, dtype=bool)
-    width = max(1, _CHUNK_VALUES // max(steps, 1))
-    fut_shape = shape[1:, None]
-    fut_scale = (1.0 / shape[1:])[:, None]
-    for lo in range(0, m, width):
-        sl = slice(lo, min(m, lo + width))
-        k, a = kappa[sl], alpha[sl]
-        active = k > 0
-        # log c(n_t) for the future generations (rows) and draws (columns)
-        logc = np.multiply.outer(logn[1:], -a)
-        np.exp(logc, out=logc)
-        logc *= -k
-        np.log1p(logc, out=logc)
-        logc0 = np.log1p(-k * np.exp(-a * logn[0])) if active.any() else np.zeros(k.size)
-        base = float(np.sum(mean_log[1:]))
-        drift[sl] = base + logc.sum(axis=0)
-        fresh_drift[sl] = drift[sl] + mean_log[0] + logc0
-        if rng is None:
-            continue
-        g = rng.standard_gamma(fut_shape, size=(steps, k.size))
-        if family == "gaussian-variance":
-            g *= fut_scale  # R = G / x
-        else:
-            np.reciprocal(g, out=g)
-            g *= (n[1:] - 1.0)[:, None]  # R = (n - 1) / G
-        np.log(g, out=g)
-        g += logc
-        np.cumsum(g, axis=0, out=g)
-        low = g.min(axis=0)
-        hit[sl] = low < log_eps
-        end_hit[sl] = g[-1] < log_eps
-        g0 = rng.standard_gamma(shape[0], size=k.size)
-        r0 = g0 / shape[0] if family == "gaussian-variance" else (n[0] - 1.0) / g0
-        first = np.log(r0) + logc0
-        fresh_hit[sl] = (first < log_eps) | (first + low < log_eps)
-    return _Pass(hit, fresh_hit, end_hit, drift, fresh_drift,
-                 float(np.sum(var_log[1:])), float(np.sum(var_log)))
+    if path is not None:
+        hit, end_hit = low < log_eps, path < log_eps
+        first = walk.log_ratio(n[0], m, rng) + log_factor(0)
+        fresh_hit = (first < log_eps) | (first + low < log_eps)
+    return _Pass(hit, fresh_hit, end_hit, drift, fresh_drift, var, var + var0)
 
 
 def _normal_cdf(z: np.ndarray) -> np.ndarray:
@@ -562,7 +622,7 @@ def _select(kappa: np.ndarray, alpha: np.ndarray, draws: int | None,
 
 def _prepare(kappa: Any, alpha: Any, family: Any, schedules: Any, horizon: Any, epsilon: Any,
              start: Any, last_n: Any, method: str | None
-             ) -> tuple[np.ndarray, np.ndarray, str, dict[str, Schedule], int, float]:
+             ) -> tuple[np.ndarray, np.ndarray, _Walk, dict[str, Schedule], int, float]:
     k, a = _draws(kappa, alpha)
     fam = _check_family(family)
     horizon = _check_int("horizon", horizon, 1)
@@ -582,7 +642,7 @@ def collapse_probability(
     kappa: Any,
     alpha: Any,
     *,
-    family: str = "gaussian-variance",
+    family: str | Family = "gaussian-variance",
     schedules: Mapping[str, Schedule],
     horizon: int,
     epsilon: float = 0.01,
@@ -596,22 +656,23 @@ def collapse_probability(
 
     For each draw :math:`(\kappa_i, \alpha_i)` the future walk is
     :math:`\log(\hat\theta_{T+t}/\hat\theta_T) = \sum_{s=1}^{t}[\log c_i(n_s) + \log R_s]`
-    with :math:`c_i(n) = 1 - \kappa_i n^{-\alpha_i}` and :math:`R_s` the unbiased one-step
-    factor (:math:`\chi^2_{n_s-1}/(n_s-1)` for the variance, :math:`(n_s-1)/\Gamma(n_s, 1)`
-    for the exponential rate).
+    with :math:`c_i(n) = 1 - \kappa_i n^{-\alpha_i}` and :math:`R_s` the factor of the
+    family's unbiased multiplicative law (:math:`\chi^2_{n_s-1}/(n_s-1)` for the variance,
+    :math:`(n_s-1)/\Gamma(n_s, 1)` for the exponential rate, whatever a user's law says).
 
-    ``method="simulate"`` draws one walk per posterior draw (all draws at once, generations
-    streamed in chunks) from the exact laws and reports the first-passage probability
+    ``method="simulate"`` draws one walk per posterior draw (all draws at once, streamed over
+    generations) from the exact law and reports the first-passage probability
 
     .. math::
 
         P\Big(\min_{1 \le t \le H} \hat\theta_{T+t} < \varepsilon\,\hat\theta_T\Big)
 
     with its Monte Carlo standard error. ``method="analytic"`` uses the exact log-moments
-    :math:`\mu_i = \sum_t[\log c_i(n_t) + E\log R(n_t)]`, with
-    :math:`E\log R = D((n-1)/2)` for the variance (:math:`D(x) = \psi(x) - \log x`, i.e.
-    :math:`\psi((n-1)/2) + \log(2/(n-1))`) and :math:`\log(n-1) - \psi(n)` for the
-    exponential rate, :math:`\sigma^2 = \sum_t \mathrm{Var}\log R(n_t)` (trigamma), and the
+    :math:`\mu_i = \sum_t[\log c_i(n_t) + E\log R(n_t)]` read off the law
+    (:meth:`~modelcollapse.families.laws.Multiplicative.log_parts`; e.g.
+    :math:`E\log R = D((n-1)/2)` for the variance, :math:`D(x) = \psi(x) - \log x`, i.e.
+    :math:`\psi((n-1)/2) + \log(2/(n-1))`, and :math:`\log(n-1) - \psi(n)` for the
+    exponential rate), :math:`\sigma^2 = \sum_t \mathrm{Var}\log R(n_t)` (trigamma), and the
     normal approximation of the **endpoint** probability at the horizon,
     :math:`\frac1m\sum_i\Phi((\log\varepsilon - \mu_i)/\sigma)` (not a first passage, so
     it is at most the simulated value up to the approximation).
@@ -620,9 +681,12 @@ def collapse_probability(
     ----------
     kappa, alpha : array_like
         Posterior draws (equal length; arrays of any shape are flattened).
-    family : str, optional
-        ``"gaussian-variance"`` (default) or ``"exponential"`` (the rate; it falls towards 0,
-        the fitted scale :math:`1/\lambda` blows up).
+    family : str or Family, optional
+        A registered name (default ``"gaussian-variance"``), a family file (``*.toml``) or a
+        :class:`~modelcollapse.families.Family`: one positive parameter (a scale or rate)
+        whose exact law is multiplicative (``exponential``: the rate falls towards 0 as the
+        fitted scale :math:`1/\lambda` blows up; a user family declared with a law such as
+        ``"theta * Gamma(n, 1)/n"``). Others raise ``ValueError`` naming what is missing.
     schedules : Mapping[str, Schedule]
         Candidate future schedules by name. Generation :math:`T + t` uses the schedule's
         :math:`n_t`, :math:`t = 1..H`.
@@ -655,8 +719,9 @@ def collapse_probability(
     ------
     ValueError
         For mismatched draws, :math:`\kappa < 0`, :math:`\alpha \le 0`,
-        :math:`\varepsilon \notin (0, 1)`, ``horizon < 1``, an unknown family or method, sizes
-        :math:`n_t < 2`, or a bias factor :math:`c_i(n_t) \le 0` at some size.
+        :math:`\varepsilon \notin (0, 1)`, ``horizon < 1``, an unknown or unsupported family,
+        an unknown method, sizes below the family's smallest, or a bias factor
+        :math:`c_i(n_t) \le 0` at some size.
 
     Examples
     --------
@@ -686,10 +751,10 @@ def _children(seed: Any, count: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(count)]
 
 
-def _sizes_checked(fam: str, schedule: Schedule, horizon: int, last_n: int | None,
+def _sizes_checked(walk: _Walk, schedule: Schedule, horizon: int, last_n: int | None,
                    k: np.ndarray, a: np.ndarray) -> np.ndarray:
     n = _future_sizes(schedule, horizon, last_n)
-    _check_sizes(fam, n, schedule)
+    _check_sizes(walk, n, schedule)
     _check_factor(k, a, float(np.min(n)), schedule)
     return n
 
@@ -700,7 +765,7 @@ def collapse_table(
     schedules: Mapping[str, Schedule],
     horizon: int,
     *,
-    family: str = "gaussian-variance",
+    family: str | Family = "gaussian-variance",
     epsilon: float = 0.01,
     start: float | None = None,
     last_n: int | None = None,
@@ -846,7 +911,7 @@ def prior_predictive(
     schedules: Mapping[str, Schedule],
     horizon: int,
     *,
-    family: str = "gaussian-variance",
+    family: str | Family = "gaussian-variance",
     epsilon: float = 0.01,
     n_min: int = PRIOR_N_MIN,
     draws: int = 4000,

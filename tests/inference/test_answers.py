@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import arviz as az
 import numpy as np
 import pytest
 from scipy import special, stats
 
-from modelcollapse.families import Bias, get_family
+from modelcollapse.families import Bias, from_moment_map, get_family
 from modelcollapse.inference.answers import (
     CollapseAnswer,
     collapse_probability,
@@ -29,12 +30,22 @@ from modelcollapse.inference.answers import (
     prior_predictive,
     required_growth_exponent,
     safety_probability,
+    why_unsupported,
 )
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory.moments import log_moments
 
 #: two-sided normal tail at 4.5 sigma: 6.8e-6 per comparison
 Z_TOL = 4.5
+#: user families declared with an exact multiplicative law (no built-in name anywhere)
+USER = {
+    "uniform-max": from_moment_map("uniform-max", parameter="theta",
+                                   law="theta * (n + 1)/n * Beta(n, 1)", domain="positive",
+                                   kind="scale"),
+    "gamma-scale": from_moment_map("gamma-scale", parameter="theta",
+                                   law="theta * Gamma(n*k, 1)/(n*k)", constants={"k": 2.5},
+                                   domain="positive", kind="scale"),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -54,6 +65,10 @@ def direct_first_passage(family: str, sizes: np.ndarray, kappa: float, alpha: fl
         c = 1.0 - kappa * float(n) ** (-alpha)
         if family == "gaussian-variance":
             theta = c * theta * rng.chisquare(n - 1, size=reps) / (n - 1)
+        elif family == "uniform-max":
+            theta = c * theta * (n + 1) / n * rng.beta(n, 1.0, size=reps)
+        elif family == "gamma-scale":
+            theta = c * theta * rng.gamma(2.5 * n, 1.0, size=reps) / (2.5 * n)
         else:
             theta = c * theta * (n - 1) / rng.gamma(n, 1.0, size=reps)
         hit |= theta < epsilon
@@ -233,16 +248,19 @@ def test_analytic_drift_with_bias() -> None:
     assert ans.se == pytest.approx(probs.std(ddof=1) / 2, rel=1e-10)
 
 
-@pytest.mark.parametrize("family", ["gaussian-variance", "exponential"])
+@pytest.mark.parametrize("family", ["gaussian-variance", "exponential", *USER])
 def test_fresh_drift_agrees_with_theory_log_moments(family: str) -> None:
+    """The answers add log c(n) to the unbiased law's log-moments; the theory reads the law
+    biased by Family.law: the two agree for every multiplicative law."""
+    fam = USER.get(family) or get_family(family)
+    estimator = "unbiased" if "unbiased" in fam.estimators else None
     schedule = Schedule("n0*t**1.5", n0=12)
-    ans = collapse_probability([0.8], [0.6], family=family, schedules={"s": schedule},
+    ans = collapse_probability([0.8], [0.6], family=fam, schedules={"s": schedule},
                                horizon=40, method="analytic")["s"]
-    mean, var = log_moments(get_family(family), schedule.sizes(40), estimator="unbiased",
-                            bias=Bias(0.8, 0.6))
+    mean, var = log_moments(fam, schedule.sizes(40), estimator=estimator, bias=Bias(0.8, 0.6))
     assert ans.fresh_drift == pytest.approx(mean, rel=1e-10)
-    mean_f, var_f = log_moments(get_family(family), schedule.sizes(40)[1:],
-                                estimator="unbiased", bias=Bias(0.8, 0.6))
+    mean_f, var_f = log_moments(fam, schedule.sizes(40)[1:], estimator=estimator,
+                                bias=Bias(0.8, 0.6))
     assert ans.drift == pytest.approx(mean_f, rel=1e-10)
     assert ans.log_sd == pytest.approx(math.sqrt(var_f), rel=1e-10)
 
@@ -400,3 +418,78 @@ def test_bad_inputs_elsewhere() -> None:
         growth_summary([1.0], [0.5], hdi_prob=1.0)
     with pytest.raises(ValueError, match="n_min must be an integer >= 1"):
         prior_draws(10, n_min=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# user families: any exact multiplicative law
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("family", "expression", "n0", "kappa", "alpha", "epsilon"), [
+    ("uniform-max", "n0", 6, 0.1, 1.0, 0.2),
+    ("gamma-scale", "n0*t**0.5", 8, 0.2, 0.5, 0.3),
+])
+def test_user_law_simulation_matches_direct_walk(family: str, expression: str, n0: int,
+                                                 kappa: float, alpha: float,
+                                                 epsilon: float) -> None:
+    reps, horizon = 20_000, 30
+    schedule = Schedule(expression, n0=n0)
+    ans = collapse_probability(np.full(reps, kappa), np.full(reps, alpha), family=USER[family],
+                               schedules={"s": schedule}, horizon=horizon, epsilon=epsilon,
+                               seed=3)["s"]
+    sizes = schedule.sizes(horizon)
+    ref, ref_end, mean_log = direct_first_passage(family, sizes[1:], kappa, alpha, epsilon,
+                                                  reps, 77)
+    ref_fresh, _, _ = direct_first_passage(family, sizes, kappa, alpha, epsilon, reps, 78)
+    assert 0.05 < ref < 0.95  # the comparison has power
+    assert z_two_sample(ans.probability, ref, reps, reps) < Z_TOL
+    assert z_two_sample(ans.endpoint_probability, ref_end, reps, reps) < Z_TOL
+    assert z_two_sample(ans.fresh_probability, ref_fresh, reps, reps) < Z_TOL
+    # the exact drift against the direct walks' mean log (standard error: log_sd / sqrt(reps))
+    assert abs(ans.drift - mean_log) < Z_TOL * ans.log_sd / math.sqrt(reps)
+
+
+def test_user_beta_law_analytic_drift_by_hand() -> None:
+    """E log[(n+1)/n Beta(n, 1)] = log((n+1)/n) - 1/n; Var = 1/n^2 (psi'(n) - psi'(n+1))."""
+    n = np.arange(10, 41, 10, dtype=float)
+    ans = collapse_probability([0.2], [1.0], family=USER["uniform-max"],
+                               schedules={"s": Schedule.from_sizes([10, *n.astype(int)])},
+                               horizon=4, epsilon=0.5, method="analytic")["s"]
+    expected = np.sum(np.log((n + 1) / n) - 1 / n + np.log(1 - 0.2 / n))
+    assert ans.drift == pytest.approx(expected, rel=1e-12)
+    assert ans.log_sd == pytest.approx(math.sqrt(np.sum(1 / n**2)), rel=1e-12)
+
+
+def test_family_file_is_accepted(tmp_path) -> None:
+    path = tmp_path / "umax.toml"
+    path.write_text('name = "uniform-max"\nparameter = "theta"\ndomain = "positive"\n'
+                    'kind = "scale"\nlaw = "theta * (n + 1)/n * Beta(n, 1)"\n')
+    kw = dict(schedules={"s": Schedule("n0*t", n0=10)}, horizon=20, epsilon=0.3, seed=1)
+    from_file = collapse_probability([0.5, 1.0], [0.5, 0.8], family=str(path), **kw)["s"]
+    declared = collapse_probability([0.5, 1.0], [0.5, 0.8], family=USER["uniform-max"], **kw)
+    assert from_file == declared["s"]
+    assert why_unsupported(str(path)) is None
+
+
+@pytest.mark.parametrize(("family", "missing"), [
+    ("poisson", r"its law PoissonMean has no exact log-moments; the answers need a "
+                r"multiplicative law \(InverseGamma, ScaledBeta, ScaledChiSquare, ScaledGamma\)"),
+    ("gaussian-mean", r"its parameter mu is a location"),
+    ("gaussian", r"one scalar parameter"),
+    (from_moment_map("moments-only", parameter="theta", mean="theta", variance="theta**2/n",
+                     domain="positive", kind="scale"), r"it declares no exact one-step law"),
+])
+def test_unsupported_families_name_what_is_missing(family, missing: str) -> None:
+    name = getattr(family, "name", family)
+    with pytest.raises(ValueError, match=rf"^family '{name}' is not supported by the collapse "
+                                         rf"answers: .*{missing}"):
+        collapse_probability([0.5], [0.5], family=family, schedules=_PLANS, horizon=5)
+    reason = why_unsupported(family)
+    assert reason is not None and "\n" not in reason and re.search(missing, reason)
+
+
+def test_user_sizes_below_the_family_minimum() -> None:
+    fam = from_moment_map("inverse-rate", parameter="lam", law="lam * (n - 1) / Gamma(n, 1)",
+                          domain="positive", kind="rate", min_size=3)
+    with pytest.raises(ValueError, match=r"sample size n_t < 3 within the horizon; allowed for "
+                                         r"inverse-rate: n_t >= 3"):
+        collapse_probability([0.1], [1.0], family=fam, horizon=3,
+                             schedules={"s": Schedule("2", n0=2)})
