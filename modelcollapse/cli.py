@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="CSV with columns t, n, estimate (and optionally trajectory)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--family", default="gaussian-variance",
-                   help="family of the estimates (default gaussian-variance)")
+                   help="family of the estimates: a built-in name or a family file (*.toml); "
+                        "default gaussian-variance")
     p.add_argument("--future-schedule", action="append", default=None, metavar="EXPR",
                    help="candidate future schedule in t and n0 (repeatable; default: "
                         "n0, n0*t, n0*t**1.5, n0*t**2, n0*t**3)")
@@ -263,8 +264,13 @@ DEFAULT_FUTURE = ("n0", "n0*t", "n0*t**1.5", "n0*t**2", "n0*t**3")
 
 
 def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
-    from modelcollapse.inference import fit_bias, load_trajectories
-    from modelcollapse.inference.answers import collapse_table, format_table, growth_summary
+    from modelcollapse.inference.answers import (
+        collapse_table,
+        format_table,
+        growth_summary,
+        why_unsupported,
+    )
+    from modelcollapse.inference.data import load_trajectories
     from modelcollapse.schedules import Schedule
 
     if args.out and not args.out.endswith(".nc"):
@@ -273,28 +279,41 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"--horizon must be an integer >= 1, got {args.horizon}")
     if not 0 < args.epsilon < 1:
         raise UsageError(f"--epsilon must be in (0, 1), got {args.epsilon}")
+    # --family: a built-in name or a family file; the data carry the Family from here on
     data = load_trajectories(args.data, family=args.family)
+    family = data.family_def
     n0 = args.n0 if args.n0 is not None else int(max(data.n))
     schedules = {text: Schedule(text, n0=n0) for text in (args.future_schedule or DEFAULT_FUTURE)}
-    post = fit_bias(data, family=args.family, draws=args.draws, tune=args.tune,
+    # known before sampling: collapse probabilities need a multiplicative law (else null)
+    unsupported = why_unsupported(family)
+    from modelcollapse.inference.fit import fit_bias  # PyMC (seconds): after the data check
+
+    post = fit_bias(data, family=family, draws=args.draws, tune=args.tune,
                     chains=args.chains, seed=args.seed, sampler=args.sampler,
                     progress=not (args.quiet or args.json) and sys.stderr.isatty())
     growth = growth_summary(post.kappa, post.alpha)
-    rows = collapse_table(post.kappa, post.alpha, schedules, args.horizon, family=args.family,
-                          epsilon=args.epsilon, seed=args.seed)
+    rows = None if unsupported else collapse_table(
+        post.kappa, post.alpha, schedules, args.horizon, family=family, epsilon=args.epsilon,
+        seed=args.seed)
     out = {key: growth[key] for key in ("kappa", "alpha", "required_growth_exponent")}
-    out["collapse_probability"] = {row["schedule"]: row for row in rows}
+    out["collapse_probability"] = None if rows is None else {r["schedule"]: r for r in rows}
+    if unsupported:
+        out["collapse_probability_note"] = unsupported
     out.update({"rhat_max": post.rhat_max, "ess_bulk_min": post.ess_bulk_min,
-                "divergences": post.divergences, "family": args.family, "n0_future": n0,
+                "divergences": post.divergences, "family": data.family, "n0_future": n0,
                 "horizon": args.horizon, "epsilon": args.epsilon,
-                "transitions": data.n_transitions})
+                "transitions": data.n_transitions, "likelihood": post.likelihood,
+                "likelihood_exact": post.exact})
     if args.out:
         out["files"] = [post.to_netcdf(args.out)]
     if not args.json:
         print(post)
-        print(f"\nfuture schedules with n0 = {n0}, horizon {args.horizon}, "
-              f"collapse below {args.epsilon} x the last estimate:")
-        print(format_table(rows))
+        if rows is None:
+            print(f"\nno collapse probabilities: {unsupported}")
+        else:
+            print(f"\nfuture schedules with n0 = {n0}, horizon {args.horizon}, "
+                  f"collapse below {args.epsilon} x the last estimate:")
+            print(format_table(rows))
     return out
 
 

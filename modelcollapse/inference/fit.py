@@ -102,7 +102,10 @@ class BiasPosterior:
 
     ``idata`` is the ArviZ ``InferenceData`` (posterior, sample_stats, observed data);
     :attr:`kappa`, :attr:`alpha`, :attr:`b`, :attr:`required_growth_exponent` are the flat
-    draws (chains concatenated).
+    draws (chains concatenated). ``likelihood`` names the model's likelihood
+    (:attr:`~modelcollapse.inference.model.StepLikelihood.name`); ``exact`` is False when it
+    is the normal approximation :math:`N(m, v)` of the moment map (a family declared without
+    an exact law), which the summary then says.
     """
 
     idata: az.InferenceData
@@ -116,6 +119,10 @@ class BiasPosterior:
     n_min: float = float("nan")
     priors: Priors = field(default_factory=Priors)
     hdi_prob: float = HDI_PROB
+    likelihood: str = ""
+    exact: bool = True
+    #: one line on the likelihood (which exact law, or the normal approximation)
+    likelihood_description: str = ""
 
     def draws(self, name: str) -> np.ndarray:
         """Flat posterior draws of one variable."""
@@ -209,7 +216,9 @@ class BiasPosterior:
                 "draws": self.draws_per_chain, "sampler": self.sampler,
                 "family": self.family, "noisy": self.noisy,
                 "trajectories": self.n_trajectories, "transitions": self.n_transitions,
-                "n_min": self.n_min,
+                "n_min": self.n_min, "likelihood": self.likelihood,
+                "likelihood_exact": self.exact,
+                "likelihood_description": self.likelihood_description,
                 "seconds": self.seconds}
 
     def to_netcdf(self, path: str) -> str:
@@ -231,6 +240,8 @@ class BiasPosterior:
         lines.append(f"{self.sampler} NUTS, {self.chains} chains x {self.draws_per_chain} draws "
                      f"({self.seconds:.1f} s): r-hat max {self.rhat_max:.3f}, bulk ESS min "
                      f"{self.ess_bulk_min:.0f}, divergences {self.divergences}")
+        if self.likelihood_description:
+            lines.append(f"likelihood: {self.likelihood_description}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -260,7 +271,11 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
     ``data``: :class:`~modelcollapse.inference.data.Trajectories` or anything
     :func:`~modelcollapse.inference.data.load_trajectories` reads (a CSV path, a DataFrame, a
     mapping of columns). ``family``: None for that of ``data`` (gaussian-variance for a raw
-    table). ``priors``, ``noisy``, ``params``: see
+    table), a registered name, a family file (``*.toml``) or a
+    :class:`~modelcollapse.families.Family`; any family whose parameter is a location, scale
+    or rate works: its law gives the likelihood (the normal approximation of its moment map
+    when it declares no exact law; :attr:`BiasPosterior.exact` says which).
+    ``priors``, ``noisy``, ``params``: see
     :func:`~modelcollapse.inference.model.build_model`; or pass a prebuilt ``model`` (then
     ``data`` must match it: use :func:`~modelcollapse.inference.model.set_data`).
 
@@ -300,11 +315,15 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
         else:  # nutpie's answer to the same correlation
             kwargs["nuts_sampler_kwargs"] = {"low_rank_modified_mass_matrix": True}
         idata = pm.sample(**kwargs)
+    spec = getattr(model, "_modelcollapse", {})
     posterior = BiasPosterior(idata=idata, family=tr.family, sampler=chosen,
                               seconds=time.perf_counter() - start, n_trajectories=len(tr),
                               n_transitions=tr.n_transitions, noisy=noisy,
                               n_min=float(model["n_min"].get_value()),
-                              priors=priors or Priors())
+                              priors=priors or Priors(),
+                              likelihood=spec.get("likelihood", ""),
+                              exact=spec.get("exact", True),
+                              likelihood_description=spec.get("description", ""))
     problems = posterior.problems()
     if problems:
         warnings.warn(f"the posterior may be unreliable: {'; '.join(problems)} "

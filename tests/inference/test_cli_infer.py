@@ -81,3 +81,70 @@ def test_bad_options_exit_2(data_csv: str) -> None:
                          (["--out", "x.txt"], "--out must end in .nc")):
         proc = run(data_csv, *args)
         assert proc.returncode == 2 and needle in proc.stderr
+
+
+GAMMA_FILE = '''name = "gamma-scale"
+parameter = "theta"
+domain = "positive"
+kind = "scale"
+law = "theta * Gamma(n*k, 1)/(n*k)"
+
+[constants]
+k = 2.5
+'''
+MOMENTS_FILE = '''name = "moments-only"
+parameter = "theta"
+domain = "positive"
+kind = "scale"
+mean = "theta"
+variance = "theta**2/(2.5*n)"
+'''
+
+
+@pytest.fixture(scope="module")
+def user_family(tmp_path_factory) -> tuple[str, str]:
+    """A family file with an exact ScaledGamma law and a CSV simulated from it."""
+    folder = tmp_path_factory.mktemp("user")
+    family = folder / "gamma.toml"
+    family.write_text(GAMMA_FILE)
+    ds = simulate(str(family), schedule=Schedule("n0*t**1.2", n0=20), T=12, reps=6, seed=5,
+                  bias=Bias(2.0, 0.5), trajectories=True, progress=False)
+    cols = from_simulation(ds, family=str(family)).to_dict()
+    path = folder / "pipeline.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["trajectory", "t", "n", "estimate"])
+        writer.writerows(zip(cols["trajectory"], cols["t"], cols["n"], cols["estimate"],
+                             strict=True))
+    return str(family), str(path)
+
+
+def test_infer_with_a_family_file(user_family) -> None:
+    family, data = user_family
+    proc = run(data, "--family", family, "--json", "--draws", "200", "--tune", "300",
+               "--chains", "2", "--sampler", "pymc", "--horizon", "30",
+               "--future-schedule", "n0", "--future-schedule", "n0*t**3")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["family"] == "gamma-scale" and out["likelihood"] == "gamma"
+    assert out["likelihood_exact"] is True and out["transitions"] == 6 * 12
+    assert out["kappa"]["hdi_low"] <= out["kappa"]["mean"] <= out["kappa"]["hdi_high"]
+    rows = out["collapse_probability"]
+    assert set(rows) == {"n0", "n0*t**3"}
+    assert rows["n0"]["collapse_probability"] >= rows["n0*t**3"]["collapse_probability"]
+
+
+def test_infer_with_a_moment_map_family_file(user_family, tmp_path) -> None:
+    """No exact law: the normal approximation, said so, and no collapse probabilities (they
+    need a multiplicative law), with the reason."""
+    _, data = user_family
+    family = tmp_path / "moments.toml"
+    family.write_text(MOMENTS_FILE)
+    proc = run(data, "--family", str(family), "--json", "--draws", "100", "--tune", "100",
+               "--chains", "1", "--sampler", "pymc", "--horizon", "10")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["family"] == "moments-only" and out["likelihood_exact"] is False
+    assert out["collapse_probability"] is None
+    assert out["collapse_probability_note"].startswith(
+        "family 'moments-only' is not supported by the collapse answers: it declares no exact")
