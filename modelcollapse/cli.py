@@ -90,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--reps", type=int, default=10_000, help="replications (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the SeedSequence (default 0)")
-    p.add_argument("--mode", choices=["exact", "brute", "normal"], default="exact")
+    p.add_argument("--mode", choices=["exact", "brute", "normal"], default=None,
+                   help="exact one-step law (default where the family declares one), brute "
+                        "force, or the normal approximation (default otherwise)")
     p.add_argument("--threshold", type=float, default=1e-2,
                    help="collapsed: a scale below threshold x its true value (default 0.01)")
     p.add_argument("--backend", choices=["local", "dask"], default="local")

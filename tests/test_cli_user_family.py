@@ -92,9 +92,6 @@ def test_simulate_file_follows_the_contract():
     assert out["q05"] < out["median"] < out["q95"]
 
 
-@pytest.mark.xfail(strict=True, reason="CLI bug: `simulate` has --mode default 'exact', "
-                   "while simulate() defaults to 'normal' for a family without a law, so "
-                   "`simulate FILE.toml` of a moment-map-only family exits 2")
 def test_simulate_file_without_law_uses_the_normal_approximation_by_default():
     out = run_json("simulate", DATA / "contracting.toml", "--json", "--reps", "2000",
                    "--quiet", "--n0", "10", "--T", "10")

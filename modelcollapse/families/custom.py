@@ -177,7 +177,10 @@ def _make_parameter(parameter: str, domain: str, kind: str, default: Any, family
     if default is None:
         default = _DEFAULTS[domain]
     p = Parameter(parameter, parameter, domain, 0.0, kind, description)  # type: ignore[arg-type]
-    value = p.check(default, family)
+    try:
+        value = p.check(default, family)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"default: {exc}") from None
     return Parameter(parameter, parameter, domain, value, kind, description)  # type: ignore
 
 
@@ -238,6 +241,14 @@ def _declared_law(law: Any, names: Mapping[str, sp.Expr], family: str,
             raise ValueError(f"family {family}: the law's {what} {sp.sstr(sp.factor(own))} "
                              f"differs from the declared {what} {sp.sstr(declared)}")
     return parsed
+
+
+def _title(description: Any, generated: str) -> str:
+    if description is None:
+        return generated
+    if not isinstance(description, str):
+        raise TypeError(f"description must be a str, got {type(description).__name__}")
+    return " ".join(description.split())[:200] or generated
 
 
 def _collapse_text(p: Parameter) -> str:
@@ -326,6 +337,7 @@ def from_moment_map(
     min_size: int = 1,
     constants: Mapping[str, float] | None = None,
     law: str | Law | None = None,
+    description: str | None = None,
     register: bool = False,
 ) -> UserFamily:
     r"""A one-parameter family given by its moment map :math:`m(\theta, n)`, :math:`v(\theta, n)`.
@@ -358,6 +370,8 @@ def from_moment_map(
         :math:`m` and :math:`v` in ``n`` (``2`` for ``1/(n - 1)``).
     constants : mapping, optional
         Named numbers usable in the expressions, e.g. ``{"k": 2.5}``.
+    description : str, optional
+        The family's title (default: one generated from the moment map).
     law : str, optional
         The exact one-step law in the law vocabulary
         (:func:`modelcollapse.families.lawtext.parse_law`), e.g. ``"theta * Gamma(n, 1) / n"``:
@@ -409,7 +423,8 @@ def from_moment_map(
         estimator_name, text = "user", "user-defined moment map (normal approximation)"
     size = _smallest_size(name, theta, float(p.default), exprs, min_size)  # type: ignore[arg-type]
     estimator = Estimator(estimator_name, text, {parameter: step}, size, exact=law is not None)
-    title = f"user-defined: m = {sp.sstr(exprs['mean'])}, v = {sp.sstr(exprs['variance'])}"
+    title = _title(description, f"user-defined: m = {sp.sstr(exprs['mean'])}, "
+                                f"v = {sp.sstr(exprs['variance'])}")
     texts = {k: str(v) for k, v in (("mean", mean), ("variance", variance), ("law", law))
              if v is not None}
     return _user_family(name, title, p, estimator, origin="moment map", texts=texts,
@@ -557,6 +572,7 @@ def from_log_density(
     constants: Mapping[str, float] | None = None,
     law: str | Law | None = None,
     min_size: int = 1,
+    description: str | None = None,
     register: bool = False,
 ) -> UserFamily:
     r"""A one-parameter family given by its log-density, with the MLE's asymptotic law.
@@ -626,7 +642,7 @@ def from_log_density(
     ...                  support=("0", "oo"))
     Traceback (most recent call last):
     ...
-    ValueError: family half: the density integrates to 1/2 over (0, oo), not 1
+    ValueError: family half: log_density: the density integrates to 1/2 over (0, oo), not 1
     """
     name = _check_name(name)
     p = _make_parameter(parameter, domain, kind, default, name, "user-defined parameter")
@@ -657,7 +673,8 @@ def from_log_density(
     if total != 1:
         points = [float(p.default), 0.5 + 1.5 * abs(float(p.default)), 3.25]
         if not all(abs(v - 1) < 1e-20 for v in _numeric_values(total, theta, points)):
-            raise ValueError(f"family {name}: the density integrates to {sp.sstr(total)} over "
+            raise ValueError(f"family {name}: log_density: the density integrates to "
+                             f"{sp.sstr(total)} over "
                              f"({lo}, {hi}), not 1")
 
     # Fisher information, -E[d^2/dtheta^2 log f]
@@ -695,7 +712,7 @@ def from_log_density(
         size = _smallest_size(name, theta, float(p.default),
                               {"mean": step.mean(), "variance": step.variance()}, min_size)
         estimator = Estimator("user", "user-declared exact law", {parameter: step}, size)
-    title = f"user-defined log-density {sp.sstr(log_f)} on ({lo}, {hi})"
+    title = _title(description, f"user-defined log-density {sp.sstr(log_f)} on ({lo}, {hi})")
     return _user_family(name, title, p, estimator, origin="log-density",
                         texts={"log_density": str(log_density),
                                "support": f"({support[0]}, {support[1]})",

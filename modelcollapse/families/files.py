@@ -12,7 +12,8 @@ r"""Family files: a user family declared in a few lines of TOML.
     law = "theta * (n + 1)/n * Beta(n, 1)"
 
 Keys: ``name``, ``parameter``, ``domain``, ``kind``, ``default``, ``min_size``, ``constants``
-(a table ``NAME = number`` usable in the expressions), ``description``; and either ``mean`` +
+(a table ``NAME = number`` usable in the expressions), ``description`` (the family's title);
+and either ``mean`` +
 ``variance`` (the moment map, :func:`~modelcollapse.families.custom.from_moment_map`) or
 ``log_density`` + ``support`` (+ ``variable``, default ``x``;
 :func:`~modelcollapse.families.custom.from_log_density`); optionally ``law``, the exact
@@ -103,10 +104,13 @@ def load(path: str | os.PathLike[str], *, register: bool = False) -> UserFamily:
     density = "log_density" in data
     if moment_map and density:
         raise _fail(path, "give either mean + variance or log_density, not both")
+    stray = [k for k in ("support", "variable") if k in data and not density]
+    if stray:
+        raise _fail(path, f"key {stray[0]!r} belongs to a log_density family")
     if not (moment_map or density or "law" in data):
         raise _fail(path, "needs mean + variance, or log_density + support, or law")
-    common = {k: data[k] for k in ("domain", "kind", "default", "min_size", "constants", "law")
-              if k in data}
+    common = {k: data[k] for k in ("domain", "kind", "default", "min_size", "constants", "law",
+                                   "description") if k in data}
     try:
         if density:
             if "support" in data and len(data["support"]) != 2:

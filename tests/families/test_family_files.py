@@ -285,10 +285,6 @@ def test_bad_file_is_one_value_error_line(tmp_path, text, pattern, words):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["family.toml"]  # nothing created
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "library bug (message): a default outside the domain gives 'family file F: parameter "
-    "theta of uniform-max must be a finite number > 0, got -1.0', which does not name the key "
-    "'default' (files.py: 'one ValueError line naming the file and the key')"))
 def test_default_outside_the_domain_names_the_key(tmp_path):
     path = write(tmp_path, replace_line(GOOD, "default", "default = -1.0"))
     with pytest.raises(ValueError) as exc:
@@ -296,10 +292,6 @@ def test_default_outside_the_domain_names_the_key(tmp_path):
     assert_one_line(exc, path, "default")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "library bug (message): a log-density that does not integrate to 1 gives 'family file F: "
-    "family half: the density integrates to 1/2 over (0, oo), not 1', which does not name the "
-    "key 'log_density' (files.py: 'one ValueError line naming the file and the key')"))
 def test_unnormalised_density_names_the_key(tmp_path):
     path = write(tmp_path, 'name = "half"\nparameter = "lam"\n'
                            'log_density = "log(lam) - 2*lam*x"\nsupport = ["0", "oo"]\n')
