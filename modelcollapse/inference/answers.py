@@ -11,7 +11,7 @@ law is multiplicative, :math:`\hat\theta_t = \hat\theta_{t-1} R_t` with :math:`R
 independent of the past and depending on :math:`n_t` alone
 (:class:`~modelcollapse.families.laws.Multiplicative`), and the bias factor
 :math:`c(n) = 1 - \kappa n^{-\alpha}` multiplying the whole law (the rule of
-:meth:`Family.law <modelcollapse.families.Family.law>`), e.g.
+:meth:`~modelcollapse.families.Family.law`), e.g.
 
 .. math::
 

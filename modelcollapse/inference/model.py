@@ -2,7 +2,7 @@ r"""PyMC model of observed trajectories under an unknown estimator bias (SPEC se
 
 Each observed step :math:`\hat\theta_{t-1} \to \hat\theta_t` (``t >= 1``; generation 0 is the fit
 on the real data, whose own likelihood is not needed) follows the family's exact one-step law
-with the bias of SPEC section 1, applied by :meth:`Family.law <modelcollapse.families.Family.law>`
+with the bias of SPEC section 1, applied by :meth:`~modelcollapse.families.Family.law`
 and nowhere else: the factor :math:`c_t = 1 - \kappa n_t^{-\alpha}` on the whole law of a scale
 or rate (a count rate is thinned), :math:`d_t = \kappa n_t^{-\alpha}` added to a location. The
 model asks for the law with the bias left as a symbol (:math:`c` or :math:`d`) and interprets
@@ -430,7 +430,7 @@ def family_likelihood(family: str | Family, params: Mapping[str, float] | None =
                       ) -> StepLikelihood:
     """The :class:`StepLikelihood` of ``family``'s first parameter under the estimator
     :func:`~modelcollapse.inference.data.resolve_family` picks, its bias applied by
-    :meth:`Family.law <modelcollapse.families.Family.law>` with the bias as a symbol.
+    :meth:`~modelcollapse.families.Family.law` with the bias as a symbol.
     ``params``: values of the family's known constants (default: their defaults)."""
     fam, estimator = resolve_family(family)
     p = fam.parameters[0]
