@@ -250,7 +250,7 @@ class BiasPosterior:
 
     def _repr_latex_(self) -> str:
         names = {"kappa": r"\kappa", "alpha": r"\alpha", "b": r"b = \kappa n_{\min}^{-\alpha}",
-                 "required_growth_exponent": r"p^{*} = \max(1, 1/\alpha)"}
+                 "required_growth_exponent": r"p^{*} = \max(p^{*}_{0}, 1/\alpha)"}
         pct = f"{100 * self.hdi_prob:g}\\%"
         rows = " \\\\ ".join(
             f"{names[k]} & {s['mean']:.4g} & {s['sd']:.3g} & [{s['hdi_low']:.4g}, "

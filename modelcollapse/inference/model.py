@@ -84,8 +84,9 @@ from modelcollapse.families.laws import (
 )
 from modelcollapse.inference.data import Trajectories, load_trajectories, resolve_family
 from modelcollapse.numeric import evaluate
+from modelcollapse.theory import criteria
 
-__all__ = ["Priors", "Statistics", "StepLikelihood", "build_model", "set_data",
+__all__ = ["growth_floor", "Priors", "Statistics", "StepLikelihood", "build_model", "set_data",
            "sufficient_statistics", "step_likelihood", "family_likelihood", "likelihood_kind",
            "NOISY_LIKELIHOODS", "BIAS_FACTOR", "BIAS_SHIFT"]
 
@@ -535,6 +536,15 @@ def _noisy_arrays(data: Trajectories, fam: Family, like: StepLikelihood
             "previous": (tr["index"] - 1).astype(np.int64), **per}
 
 
+def growth_floor(family: Family) -> float:
+    r"""The required growth exponent of the unbiased estimator, :math:`p^*_0`, read off the
+    family's moment map (:func:`modelcollapse.theory.criteria.required_growth_exponent`: 1
+    for every built-in family, 1/2 for a noise of order :math:`n^{-2}`); under the bias
+    :math:`p^* = \max(p^*_0, 1/\alpha)`. Where it is undecided, 1 (noise of order 1/n)."""
+    exponent = criteria.required_growth_exponent(family=family)
+    return 1.0 if exponent is None or not math.isfinite(float(exponent)) else float(exponent)
+
+
 def build_model(data: Any, *, family: str | Family | None = None,
                 priors: Priors | None = None, noisy: bool = False, sufficient: bool = True,
                 params: Mapping[str, float] | None = None) -> pm.Model:
@@ -579,7 +589,7 @@ def build_model(data: Any, *, family: str | Family | None = None,
         if bounded:
             b = _bounded_b(d, n_min_data, alpha, priors)
         pm.Deterministic("kappa", b * n_min_data**alpha)
-        pm.Deterministic("required_growth_exponent", pt.maximum(1.0, 1.0 / alpha))
+        pm.Deterministic("required_growth_exponent", pt.maximum(growth_floor(fam), 1.0 / alpha))
         amount = b * pt.exp(-alpha * pt.log(d["n"] / n_min_data))  # kappa n^-alpha
         bias = amount if like.location else 1.0 - amount
         if noisy:

@@ -27,6 +27,7 @@ from modelcollapse.inference.model import (
     Priors,
     build_model,
     family_likelihood,
+    growth_floor,
     likelihood_kind,
     set_data,
     step_likelihood,
@@ -400,3 +401,20 @@ def test_noisy_refuses_a_law_whose_support_moves_with_the_bias():
         build_model(SHRINKING, family=UNIFORM_MAX, noisy=True)
     model = build_model(SHRINKING, family=GAMMA_SCALE, noisy=True)  # a Gamma law: fine
     assert "log_theta" in {v.name for v in model.free_RVs}
+
+
+@pytest.mark.parametrize(("fam", "floor"), [(GAMMA_SCALE, 1.0), (UNIFORM_MAX, 0.5)])
+def test_required_growth_exponent_uses_the_family_floor(fam, floor):
+    """p* = max(p*_0, 1/alpha): the unbiased uniform maximum has noise of order n^-2, so its
+    floor is 1/2 (a gamma scale's is 1); checked against numpy on the model's own draws."""
+    assert growth_floor(fam) == floor
+    model = build_model(SHRINKING, family=fam)
+    outs = model.replace_rvs_by_values([model["alpha"], model["required_growth_exponent"]])
+    raw_alpha = model.rvs_to_values[model["alpha_raw"]]
+    f = model.compile_fn(outs, inputs=[raw_alpha], point_fn=False)
+    low, high = DEFAULT.alpha_low, DEFAULT.alpha_high
+    for a in (0.6, 1.5, 2.5):  # 1/a above, between and below the floors
+        raw = (a - low) / (high - low)
+        alpha, p = f(np.asarray(special.logit(raw)))
+        assert alpha == pytest.approx(a)
+        assert p == pytest.approx(max(floor, 1 / a))
