@@ -217,6 +217,9 @@ def derive(
         return _numbers(fam, est.name, bias, workflow, values, sizes, d)
 
     notes: list[str] = []
+    if not est.exact:
+        notes.append(f"{fam.name} has no exact one-step law ({est.description}): the moments "
+                     "are exact for its moment map, asymptotic for the estimator it stands for")
     if infinite:
         numbers = limit_values(fam, est.name, bias, workflow, values, schedule, minimum, at,
                                notes)
