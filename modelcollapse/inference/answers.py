@@ -542,17 +542,18 @@ class _Pass:
     fresh_var: float
 
 
-def _run(walk: _Walk, kappa: np.ndarray, alpha: np.ndarray, n: np.ndarray, log_eps: float,
+def _run(fam: _Walk, kappa: np.ndarray, alpha: np.ndarray, n: np.ndarray, log_eps: float,
          rng: np.random.Generator | None) -> _Pass:
     r"""Drifts for every draw; with ``rng`` also one simulated walk per draw.
 
     ``n`` is n_0 followed by the H future sizes. Both walks use the same random numbers for
     generations 1..H (the fresh walk adds its generation-0 step in front). The walks stream
-    over generations (memory grows with the draws only), drawing each generation's
-    :math:`\log R` for every draw at once, then generation 0's for the fresh start.
+    over generations (:func:`~modelcollapse.validation.walk.walk`; memory grows with the draws
+    only), drawing each generation's :math:`\log R` for every draw at once, then generation
+    0's for the fresh start.
     """
-    base, var = walk.log_moments(n[1:])
-    mean0, var0 = walk.log_moments(n[:1])
+    base, var = fam.log_moments(n[1:])
+    mean0, var0 = fam.log_moments(n[:1])
     logn = np.log(n)
     m = kappa.size
 
@@ -560,21 +561,25 @@ def _run(walk: _Walk, kappa: np.ndarray, alpha: np.ndarray, n: np.ndarray, log_e
         return np.log1p(-kappa * np.exp(-alpha * logn[t]))
 
     drift = np.full(m, base)
-    path = np.zeros(m) if rng is not None else None
-    low = np.full(m, np.inf)
-    for t in range(1, n.size):
-        logc = log_factor(t)
-        drift += logc
-        if path is not None:
-            path += walk.log_ratio(n[t], m, rng) + logc
-            np.minimum(low, path, out=low)
-    fresh_drift = drift + mean0 + log_factor(0)
-    hit = fresh_hit = end_hit = None
-    if path is not None:
-        hit, end_hit = low < log_eps, path < log_eps
-        first = walk.log_ratio(n[0], m, rng) + log_factor(0)
-        fresh_hit = (first < log_eps) | (first + low < log_eps)
-    return _Pass(hit, fresh_hit, end_hit, drift, fresh_drift, var, var + var0)
+    if rng is None:  # the drifts alone: a sum, nothing drawn
+        drift = sum((log_factor(t) for t in range(1, n.size)), drift)
+        hits = (None, None, None)
+    else:
+        # lazily: the validation package imports xarray (seconds); the analytic answers do not
+        from modelcollapse.validation.walk import walk
+
+        def biased(state: tuple[np.ndarray, np.ndarray], t: int,
+                   size: float) -> tuple[np.ndarray, np.ndarray]:
+            drift, path = state  # E log and log of theta_t / theta_T, per draw
+            logc = log_factor(t)
+            return drift + logc, path + (fam.log_ratio(size, m, rng) + logc)
+
+        low = np.full(m, np.inf)
+        drift, path = walk((drift, np.zeros(m)), n[1:], biased, start=1,
+                           observe=lambda t, state: np.minimum(low, state[1], out=low))
+        first = fam.log_ratio(n[0], m, rng) + log_factor(0)
+        hits = (low < log_eps, (first < log_eps) | (first + low < log_eps), path < log_eps)
+    return _Pass(*hits, drift, drift + mean0 + log_factor(0), var, var + var0)
 
 
 def _normal_cdf(z: np.ndarray) -> np.ndarray:

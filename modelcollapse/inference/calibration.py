@@ -200,6 +200,7 @@ trajectory 11..11, n 20..200)
     # with a 16-digit denominator as the exponent) runs out of memory in SymPy's factor().
     from modelcollapse.theory.derive import parameter_values
     from modelcollapse.validation.sampling import step
+    from modelcollapse.validation.walk import walk
 
     fam, estimator = resolve_family(family)
     kappa, alpha = _check_truth(kappa, alpha, design, fam)
@@ -212,10 +213,15 @@ trajectory 11..11, n 20..200)
     bias = Bias(kappa, alpha) if kappa > 0 else None
     rng = np.random.default_rng(seed)
     path = np.empty((reps, len(sizes)))
-    for t, n in enumerate(sizes.tolist()):
-        state = step(fam, estimator, state, int(n), rng, mode="exact", bias=bias,
-                     constants=constants)
+
+    def biased(state: dict[str, np.ndarray], t: int, n: int) -> dict[str, np.ndarray]:
+        return step(fam, estimator, state, int(n), rng, mode="exact", bias=bias,
+                    constants=constants)
+
+    def record(t: int, state: dict[str, np.ndarray]) -> None:
         path[:, t] = state[p.name]
+
+    walk(state, sizes.tolist(), biased, observe=record)
     T1 = len(sizes)
     columns = {"t": np.tile(np.arange(T1), reps), "n": np.tile(sizes, reps),
                "estimate": path.ravel(), "trajectory": np.repeat(np.arange(reps), T1)}

@@ -21,6 +21,7 @@ import numpy as np
 
 from modelcollapse.families import Bias, Family
 from modelcollapse.validation.sampling import step
+from modelcollapse.validation.walk import walk
 
 __all__ = ["BLOCK", "Spec", "BlockPartials", "run_blocks", "merge", "components"]
 
@@ -152,46 +153,57 @@ def initial_state(spec: Spec, reps: int) -> dict[str, np.ndarray]:
 
 def run_blocks(spec: Spec, blocks: range,
                progress: Callable[[int], None] | None = None) -> BlockPartials:
-    """Run the walk for ``blocks`` (consecutive block indices) over all generations."""
+    """Run the walk for ``blocks`` (consecutive block indices) over all generations.
+
+    One :func:`~modelcollapse.validation.walk.walk` whose state is the list of the blocks'
+    states: the step draws every block's next generation from its own generator (the law, then
+    the pooling of the accumulate workflow), the observer summarises every block.
+    """
     comps = components(spec.family, spec.values)
     children = np.random.SeedSequence(spec.seed).spawn(spec.n_blocks)
     rngs = [np.random.Generator(np.random.PCG64(children[b])) for b in blocks]
     sizes_per_block = [spec.block_reps(b) for b in blocks]
-    states = [initial_state(spec, r) for r in sizes_per_block]
+    offsets = np.cumsum([0, *sizes_per_block]).tolist()
     T = len(spec.sizes) - 1
     nb, nc = len(blocks), len(comps)
     means = np.empty((nb, T + 1, nc))
     m2 = np.empty((nb, T + 1, nc))
     collapsed = np.empty((nb, T + 1, nc))
-    total = sum(sizes_per_block)
+    total = offsets[-1]
     recorded = np.empty((len(spec.record), total, nc))
     record_slot = {int(g): i for i, g in enumerate(spec.record)}
     traj = np.empty((total, T + 1, nc)) if spec.trajectories else None
     pooled = spec.workflow == "accumulate"
     cumulative = np.cumsum(spec.sizes.astype(float))
-    for t, n in enumerate(spec.sizes.tolist()):
-        start = 0
-        for k, rng in enumerate(rngs):
-            old = states[k]
-            new = step(spec.family, spec.estimator, old, n, rng, mode=spec.mode,
-                       bias=spec.bias, constants=spec.constants)
-            if pooled:  # size-weighted mean of all generations so far
-                w = n / cumulative[t]
-                new = {name: old[name] + w * (new[name] - old[name]) for name in new}
-            states[k] = new
-            flat = _flatten(new, comps)
-            r = flat.shape[0]
+
+    def advance(old: dict[str, np.ndarray], t: int, n: int,
+                rng: np.random.Generator) -> dict[str, np.ndarray]:
+        new = step(spec.family, spec.estimator, old, n, rng, mode=spec.mode, bias=spec.bias,
+                   constants=spec.constants)
+        if pooled:  # size-weighted mean of all generations so far
+            w = n / cumulative[t]
+            new = {name: old[name] + w * (new[name] - old[name]) for name in new}
+        return new
+
+    def summarise(t: int, states: list[dict[str, np.ndarray]]) -> None:
+        for k, state in enumerate(states):
+            flat = _flatten(state, comps)
             mean = flat.mean(axis=0)
             dev = flat - mean
             means[k, t], m2[k, t] = mean, np.einsum("ij,ij->j", dev, dev)
             collapsed[k, t] = _collapsed(flat, comps, spec.threshold, spec.dim).sum(axis=0)
+            rows = slice(offsets[k], offsets[k + 1])
             if t in record_slot:
-                recorded[record_slot[t], start:start + r] = flat
+                recorded[record_slot[t], rows] = flat
             if traj is not None:
-                traj[start:start + r, t] = flat
-            start += r
+                traj[rows, t] = flat
         if progress is not None:
             progress(1)
+
+    states = walk([initial_state(spec, r) for r in sizes_per_block], spec.sizes.tolist(),
+                  lambda states, t, n: [advance(s, t, n, rng)
+                                        for s, rng in zip(states, rngs, strict=True)],
+                  observe=summarise)
     final = np.concatenate([_flatten(s, comps) for s in states])
     return BlockPartials(blocks.start, np.array(sizes_per_block, dtype=float), means, m2,
                          collapsed, recorded, final, traj)
