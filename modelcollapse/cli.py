@@ -269,6 +269,7 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
     from modelcollapse.inference.answers import (
         collapse_table,
         format_table,
+        growth_floor,
         growth_summary,
         why_unsupported,
     )
@@ -293,7 +294,7 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
     post = fit_bias(data, family=family, draws=args.draws, tune=args.tune,
                     chains=args.chains, seed=args.seed, sampler=args.sampler,
                     progress=not (args.quiet or args.json) and sys.stderr.isatty())
-    growth = growth_summary(post.kappa, post.alpha)
+    growth = growth_summary(post.kappa, post.alpha, floor=growth_floor(family))
     rows = None if unsupported else collapse_table(
         post.kappa, post.alpha, schedules, args.horizon, family=family, epsilon=args.epsilon,
         seed=args.seed)

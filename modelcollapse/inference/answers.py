@@ -78,9 +78,11 @@ from modelcollapse.families import Family, get_family
 from modelcollapse.families.laws import Law, Multiplicative
 from modelcollapse.inference.data import resolve_family
 from modelcollapse.schedules import Schedule
+from modelcollapse.theory import criteria
 from modelcollapse.theory.moments import log_moments
 
 __all__ = [
+    "growth_floor",
     "METHODS",
     "PRIOR_N_MIN",
     "CollapseAnswer",
@@ -234,8 +236,10 @@ def _rng(seed: Any) -> np.random.Generator:
 # ---------------------------------------------------------------------------------------------
 # growth
 # ---------------------------------------------------------------------------------------------
-def required_growth_exponent(alpha: Any) -> np.ndarray:
-    r"""The required growth exponent :math:`p^* = \max(1, 1/\alpha)` per draw.
+def required_growth_exponent(alpha: Any, *, floor: float = 1.0) -> np.ndarray:
+    r"""The required growth exponent :math:`p^* = \max(p^*_0, 1/\alpha)` per draw, with
+    :math:`p^*_0` (``floor``) that of the unbiased estimator: 1 for every built-in family
+    (:func:`modelcollapse.inference.model.growth_floor` reads it off any family).
 
     A schedule :math:`n_t \asymp t^p` avoids collapse iff :math:`p > p^*` (at :math:`p = p^*` a
     log factor decides, see :func:`safety_probability`).
@@ -261,7 +265,7 @@ def required_growth_exponent(alpha: Any) -> np.ndarray:
     [4.0, 2.0, 1.0, 1.0]
     """
     _, a = _draws(None, alpha)
-    return np.maximum(1.0, 1.0 / a)
+    return np.maximum(float(floor), 1.0 / a)
 
 
 def _arviz():
@@ -281,9 +285,11 @@ def _summary(values: np.ndarray, prob: float) -> dict[str, float]:
             if values.size > 1 else 0.0, "hdi_low": float(low), "hdi_high": float(high)}
 
 
-def growth_summary(kappa: Any, alpha: Any, *, hdi_prob: float = 0.94) -> dict[str, Any]:
+def growth_summary(kappa: Any, alpha: Any, *, hdi_prob: float = 0.94,
+                   floor: float = 1.0) -> dict[str, Any]:
     r"""Posterior summaries of :math:`\kappa`, :math:`\alpha` and
-    :math:`p^* = \max(1, 1/\alpha)`.
+    :math:`p^* = \max(p^*_0, 1/\alpha)` (:func:`required_growth_exponent`, ``floor``
+    :math:`= p^*_0`).
 
     Parameters
     ----------
@@ -313,7 +319,8 @@ def growth_summary(kappa: Any, alpha: Any, *, hdi_prob: float = 0.94) -> dict[st
     return {
         "kappa": _summary(k, hdi_prob),
         "alpha": _summary(a, hdi_prob),
-        "required_growth_exponent": _summary(np.maximum(1.0, 1.0 / a), hdi_prob),
+        "required_growth_exponent": _summary(required_growth_exponent(a, floor=floor),
+                                             hdi_prob),
         "hdi_prob": float(hdi_prob),
         "draws": int(a.size),
     }
@@ -323,8 +330,10 @@ def _rational(value: float) -> sp.Rational:
     return sp.Rational(repr(float(value)))
 
 
-def _safe_mask(alpha: np.ndarray, schedule: Schedule) -> np.ndarray:
-    """Per draw: whether both sum n^-1 and sum n^-alpha converge (exact near the boundary)."""
+def _safe_mask(alpha: np.ndarray, schedule: Schedule,
+               noise: tuple[float, ...] = (1.0,)) -> np.ndarray:
+    """Per draw: whether sum n^-alpha and every sum n^-a of the unbiased estimator's drivers
+    ``noise`` (1 for every built-in family) converge (exact near the boundary)."""
     growth = schedule.growth()
     if growth is None:
         raise ValueError(f"cannot decide the growth of {schedule!r}: growth class undecided; "
@@ -352,7 +361,28 @@ def _safe_mask(alpha: np.ndarray, schedule: Schedule) -> np.ndarray:
             out[a == value] = ok
         return out
 
-    return converges(np.ones(1))[0] & converges(alpha)
+    base = all(converges(np.array([float(a)]))[0] for a in noise)
+    return base & converges(alpha)
+
+
+def growth_floor(family: str | Family) -> float:
+    r"""The required growth exponent of the unbiased estimator, :math:`p^*_0`, read off the
+    family's moment map (:func:`modelcollapse.theory.criteria.required_growth_exponent`: 1
+    for every built-in family, 1/2 for a noise of order :math:`n^{-2}`); under the bias
+    :math:`p^* = \max(p^*_0, 1/\alpha)`. Where it is undecided, 1 (noise of order 1/n)."""
+    exponent = criteria.required_growth_exponent(family=get_family(family))
+    return 1.0 if exponent is None or not math.isfinite(float(exponent)) else float(exponent)
+
+
+def _noise_exponents(family: Family) -> tuple[float, ...]:
+    """The exponents a of the series sum n_t^-a that the unbiased estimator needs to converge,
+    read off the family's moment map (:func:`modelcollapse.theory.criteria.drivers`)."""
+    found = criteria.drivers(family)
+    if found.contracting:
+        return ()
+    if found.undecided:
+        return (1.0,)
+    return tuple(float(a) for a in found.exponents)
 
 
 def safety_probability(alpha: Any, schedule: Schedule) -> float:
@@ -820,7 +850,8 @@ def collapse_table(
         sim = _answers(res, "simulate", horizon, eps, start, n)
         ana = _answers(res, "analytic", horizon, eps, start, n)
         try:
-            safe: float | None = float(np.mean(_safe_mask(a, schedule)))
+            safe: float | None = float(np.mean(_safe_mask(a, schedule,
+                                                          _noise_exponents(fam.family))))
         except ValueError:
             safe = None
         rows.append({

@@ -82,9 +82,9 @@ from modelcollapse.families.laws import (
     ScaledChiSquare,
     ScaledGamma,
 )
+from modelcollapse.inference.answers import growth_floor
 from modelcollapse.inference.data import Trajectories, load_trajectories, resolve_family
 from modelcollapse.numeric import evaluate
-from modelcollapse.theory import criteria
 
 __all__ = ["growth_floor", "Priors", "Statistics", "StepLikelihood", "build_model", "set_data",
            "sufficient_statistics", "step_likelihood", "family_likelihood", "likelihood_kind",
@@ -534,15 +534,6 @@ def _noisy_arrays(data: Trajectories, fam: Family, like: StepLikelihood
     per.pop("ratio")  # the ratio of the latent path replaces the recorded one
     return {"log_estimate": np.log(data.estimate), "current": tr["index"].astype(np.int64),
             "previous": (tr["index"] - 1).astype(np.int64), **per}
-
-
-def growth_floor(family: Family) -> float:
-    r"""The required growth exponent of the unbiased estimator, :math:`p^*_0`, read off the
-    family's moment map (:func:`modelcollapse.theory.criteria.required_growth_exponent`: 1
-    for every built-in family, 1/2 for a noise of order :math:`n^{-2}`); under the bias
-    :math:`p^* = \max(p^*_0, 1/\alpha)`. Where it is undecided, 1 (noise of order 1/n)."""
-    exponent = criteria.required_growth_exponent(family=family)
-    return 1.0 if exponent is None or not math.isfinite(float(exponent)) else float(exponent)
 
 
 def build_model(data: Any, *, family: str | Family | None = None,

@@ -25,6 +25,7 @@ from modelcollapse.inference.answers import (
     collapse_probability,
     collapse_table,
     format_table,
+    growth_floor,
     growth_summary,
     prior_draws,
     prior_predictive,
@@ -493,3 +494,19 @@ def test_user_sizes_below_the_family_minimum() -> None:
                                          r"inverse-rate: n_t >= 3"):
         collapse_probability([0.1], [1.0], family=fam, horizon=3,
                              schedules={"s": Schedule("2", n0=2)})
+
+
+def test_safety_and_p_star_follow_the_family_noise_exponent():
+    """The unbiased uniform maximum has noise of order n^-2: n_t = n0 t^0.6 is safe for it
+    under a fast-decaying bias (0.6 * 2 > 1, 0.6 * 5 > 1) and p* = max(1/2, 1/alpha); for the
+    Gaussian variance (noise 1/n) the same schedule collapses (0.6 * 1 < 1)."""
+    umax = from_moment_map("tmp-answers-umax", parameter="theta", domain="positive",
+                           kind="scale", law="theta * (n + 1)/n * Beta(n, 1)")
+    kappa, alpha = np.full(50, 0.1), np.full(50, 5.0)
+    sched = {"slow": Schedule("n0*t**0.6", n0=10)}
+    safe = {name: collapse_table(kappa, alpha, sched, 5, family=fam, seed=1)[0]
+            ["safety_probability"] for name, fam in (("umax", umax),
+                                                     ("variance", "gaussian-variance"))}
+    assert safe == {"umax": 1.0, "variance": 0.0}
+    assert growth_floor(umax) == 0.5 and growth_floor("gaussian-variance") == 1.0
+    assert required_growth_exponent([0.5, 4.0], floor=growth_floor(umax)).tolist() == [2.0, 0.5]
