@@ -3,8 +3,23 @@ r"""Schedules of sample sizes :math:`n_t`, their inverse sums :math:`S_T` and gr
 Convention (SPEC section 1): generation 0 is the real data, :math:`n_0 = n0`; for
 :math:`t \ge 1`, :math:`n_t = \lceil E(t) \rceil`, where :math:`E` is an expression in ``t``,
 ``n0`` and optionally ``s`` given as text (``"n0*t**1.5"``, ``"n0*t*log(t+1)"``, ``"n0*2**t"``,
-``"50"``) and parsed by the whitelist parser :func:`modelcollapse.expressions.parse_expression`.
+``"50"``) and parsed by the whitelist parser :func:`modelcollapse.expressions.parse_expression`
+(or given as a SymPy expression, see :func:`modelcollapse.expressions.as_expression`).
 A schedule can also be an explicit list :math:`n_0, \dots, n_T` (:meth:`Schedule.from_sizes`).
+
+Sizes are exact integers however large. :math:`E(t)` is evaluated in float64 for all
+:math:`t` at once, and float64 decides :math:`\lceil E(t) \rceil` where it can: up to
+:math:`2^{26}` (values within a relative :math:`10^{-9}`, at most :math:`10^{-6}`, of an
+integer are taken as that integer: round-off), and up to :data:`MAX_EXACT_SIZE`
+(:math:`2^{53}`) wherever :math:`E(t)` is farther than 64 ulps from an integer. The other
+sizes (near an integer above :math:`2^{26}`, beyond :math:`2^{53}`, overflowing float64) are
+computed exactly: with rational arithmetic on Python integers where :math:`E(t)` is rational
+(``"n0*2**t"``, ``"n0*t**3 + t/7"``), otherwise with mpmath at the size's bit length plus
+64 guard bits. :meth:`Schedule.sizes` returns an int64 array when every size fits in int64,
+else an object array of Python ints (``.astype(float)`` converts either). The limits
+:data:`MAX_SIZE_DIGITS`, :data:`MAX_TOTAL_DIGITS` and a budget on the predicted time of the
+mpmath evaluations (about 20 s per call) only refuse sizes that would take minutes, hours or
+gigabytes to write down.
 
 The quantity the theory needs is :math:`S_T = \sum_{t=1}^{T} 1/n_t` (generation 0 excluded)
 and its limit :math:`S_\infty`; whether :math:`\sum_t n_t^{-a}` converges is decided
@@ -19,6 +34,8 @@ Examples
 'converges'
 >>> sched.inverse_sum_symbolic()
 zeta(3/2)/n_0
+>>> Schedule("n0*2**t", n0=100).size(100) == 100 * 2**100
+True
 """
 
 from __future__ import annotations
@@ -27,6 +44,8 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from functools import reduce
 from typing import Any
 
 import mpmath
@@ -34,15 +53,39 @@ import numpy as np
 import sympy as sp
 
 from modelcollapse import symbols as _sym
-from modelcollapse.expressions import parse_expression
+from modelcollapse.expressions import as_expression, parse_expression
 from modelcollapse.numeric import evaluate
 
-__all__ = ["Schedule", "Growth", "MAX_EXACT_SIZE", "EXACT_TERMS"]
+__all__ = ["Schedule", "Growth", "MAX_EXACT_SIZE", "MAX_HEAD_SIZE", "EXACT_TERMS",
+           "MAX_SIZE_DIGITS", "MAX_TOTAL_DIGITS"]
 
-#: largest n_t accepted: beyond 2**53 a float64 no longer holds every integer exactly
+#: sizes beyond this bound are computed exactly outright (float64 holds every integer up to
+#: 2**53, but cannot tell their fractional parts)
 MAX_EXACT_SIZE = 2**53
+#: exact_horizon() ends where sizes pass this bound: heads of infinite series are summed term
+#: by term up to there (float64 decides nearly every size, cheaply), the tail analytically
+MAX_HEAD_SIZE = 2**40
 #: number of terms of S_inf summed exactly before the tail is added (see inverse_sum)
 EXACT_TERMS = 10**6
+#: a single size must be below 10**MAX_SIZE_DIGITS (beyond, mpmath needs seconds per size)
+MAX_SIZE_DIGITS = 10_000
+#: the sizes of one call to Schedule.sizes may have at most this many digits in all
+MAX_TOTAL_DIGITS = 10**7
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
+_INT64_MIN = int(np.iinfo(np.int64).min)
+_SIZE_LIMIT = 10**MAX_SIZE_DIGITS
+_LOG2_10 = math.log2(10)
+#: largest bit length of a power or factorial built by the exact rational evaluation
+_MAX_RATIONAL_BITS = 200_000
+#: above this, float64 values within round-off of an integer are decided exactly
+_SNAP_LIMIT = 2**26
+#: guard bits of the mpmath evaluation, and the distance to an integer below which a value
+#: is re-evaluated with _REFINE_BITS more bits (and then taken as the integer below 2**-100)
+_GUARD_BITS, _NEAR_INTEGER_BITS, _REFINE_BITS, _INTEGER_BITS = 64, 32, 128, 100
+#: predicted cost (units of about 0.1 ms, see Schedule._mp_cost) allowed for the mpmath
+#: evaluations of one call
+_MP_BUDGET = 200_000
 
 _t, _n0, _s = _sym.t, _sym.n0, _sym.s
 _NAMES = {"t": _t, "n0": _n0, "s": _s}
@@ -268,6 +311,201 @@ def _check_int(value: Any, name: str, low: int) -> int:
 
 
 # ----------------------------------------------------------------------------------------
+# exact sizes beyond float64
+# ----------------------------------------------------------------------------------------
+Exact = int | Fraction
+
+
+class _Inexact(Exception):
+    """E(t) is not a rational number at this t, or too costly to compute exactly."""
+
+
+def _bits(x: Exact) -> int:
+    if isinstance(x, int):
+        return x.bit_length()
+    return max(x.numerator.bit_length(), x.denominator.bit_length())
+
+
+def _exact_power(base: Exact, exponent: Exact) -> Exact:
+    """``base**exponent`` as an exact rational, or :class:`_Inexact` (irrational, too big)."""
+    if isinstance(exponent, Fraction) and exponent.denominator != 1:
+        p, q = exponent.numerator, exponent.denominator
+        if base < 0 or q > 64:
+            raise _Inexact  # complex (principal branch) or a root we do not try
+        frac = Fraction(base)
+        num, num_exact = sp.integer_nthroot(frac.numerator, q)
+        den, den_exact = sp.integer_nthroot(frac.denominator, q)
+        if not (num_exact and den_exact):
+            raise _Inexact  # irrational
+        base, exponent = Fraction(int(num), int(den)), p
+    power = int(exponent)
+    if base == 0:
+        if power < 0:
+            raise ZeroDivisionError("0 to a negative power")
+        return 0 if power else 1
+    if base in (1, -1):
+        return 1 if power % 2 == 0 else int(base)
+    if abs(power) * _bits(base) > _MAX_RATIONAL_BITS:
+        raise _Inexact
+    if power < 0 or isinstance(base, Fraction):
+        return Fraction(base) ** power
+    return int(base) ** power
+
+
+def _positive_int(x: Exact) -> int:
+    """``x`` as an int >= 1; poles (integers <= 0) raise ZeroDivisionError, others _Inexact."""
+    if isinstance(x, Fraction):
+        if x.denominator != 1:
+            raise _Inexact
+        x = x.numerator
+    if x <= 0:
+        raise ZeroDivisionError("a pole of gamma")
+    if x * max(x.bit_length(), 1) > _MAX_RATIONAL_BITS:
+        raise _Inexact
+    return x
+
+
+def _exact_gamma(x: Exact) -> int:
+    return math.factorial(_positive_int(x) - 1)
+
+
+def _exact_beta(a: Exact, b: Exact) -> Fraction:
+    if any(isinstance(v, Fraction) and v.denominator != 1 or v <= 0 for v in (a, b)):
+        raise _Inexact  # irrational in general; poles and their limits are left to mpmath
+    i, j = _positive_int(a), _positive_int(b)
+    return Fraction(_exact_gamma(i) * _exact_gamma(j), _exact_gamma(_positive_int(i + j)))
+
+
+def _rational(expr: sp.Expr) -> Callable[[int], Exact]:
+    """``expr`` as a function of an integer ``t`` in exact rationals; _Inexact if impossible."""
+    if expr.is_Integer:
+        integer = int(expr)
+        return lambda k: integer
+    if expr.is_Rational:
+        fraction = Fraction(int(expr.p), int(expr.q))
+        return lambda k: fraction
+    if expr == _t:
+        return lambda k: k
+    parts = [_rational(a) for a in expr.args] if not expr.is_Atom else []
+    if expr.is_Add:
+        return lambda k: sum(p(k) for p in parts)
+    if expr.is_Mul:
+        return lambda k: math.prod(p(k) for p in parts)
+    if expr.is_Pow:
+        base, exponent = parts
+        return lambda k: _exact_power(base(k), exponent(k))
+    if isinstance(expr, sp.Abs):
+        return lambda k: abs(parts[0](k))
+    if isinstance(expr, sp.Min | sp.Max):
+        pick = min if isinstance(expr, sp.Min) else max
+        return lambda k: pick(p(k) for p in parts)
+    if isinstance(expr, sp.gamma):
+        return lambda k: _exact_gamma(parts[0](k))
+    if isinstance(expr, sp.beta):
+        return lambda k: _exact_beta(parts[0](k), parts[1](k))
+    raise _Inexact  # pi, e, log, exp, loggamma, polygamma: irrational in general
+
+
+def _ceil(value: Exact) -> int:
+    if isinstance(value, int):
+        return value
+    return -((-value.numerator) // value.denominator)
+
+
+_CEIL = np.frompyfunc(_ceil, 1, 1)
+_POWER = np.frompyfunc(_exact_power, 2, 1)
+_GAMMA = np.frompyfunc(_exact_gamma, 1, 1)
+_BETA = np.frompyfunc(_exact_beta, 2, 1)
+
+
+def _rational_vector(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
+    """:func:`_rational` on a numpy object array of Python ints ``t`` (elementwise)."""
+    if expr.is_Integer:
+        integer = int(expr)
+        return lambda ts: integer
+    if expr.is_Rational:
+        fraction = Fraction(int(expr.p), int(expr.q))
+        return lambda ts: fraction
+    if expr == _t:
+        return lambda ts: ts
+    parts = [_rational_vector(a) for a in expr.args] if not expr.is_Atom else []
+    if expr.is_Add or expr.is_Mul:
+        op = np.add if expr.is_Add else np.multiply
+        return lambda ts: reduce(op, (p(ts) for p in parts))
+    if expr.is_Pow:
+        base, exponent = parts
+        x = expr.exp
+        if x.is_Integer and 0 <= x <= 64:  # t**3: Python int powers, no checks needed
+            k = int(x)
+            return lambda ts: np.power(base(ts), k)
+        return lambda ts: _POWER(base(ts), exponent(ts))
+    if isinstance(expr, sp.Abs):
+        return lambda ts: np.abs(parts[0](ts))
+    if isinstance(expr, sp.Min | sp.Max):
+        op = np.minimum if isinstance(expr, sp.Min) else np.maximum
+        return lambda ts: reduce(op, (p(ts) for p in parts))
+    if isinstance(expr, sp.gamma):
+        return lambda ts: _GAMMA(parts[0](ts))
+    if isinstance(expr, sp.beta):
+        return lambda ts: _BETA(parts[0](ts), parts[1](ts))
+    raise _Inexact
+
+
+def _int_text(n: int) -> str:
+    """``str(n)``, or a description where Python refuses to print it (over 4300 digits)."""
+    if abs(n).bit_length() < 14_000:
+        return str(n)
+    return f"<integer of about {abs(n).bit_length() / _LOG2_10:.0f} digits>"
+
+
+def _int_array(values: Sequence[int]) -> np.ndarray:
+    """int64 when every value fits, else an object array of Python ints."""
+    if all(_INT64_MIN <= v <= _INT64_MAX for v in values):
+        return np.array(values, dtype=np.int64)
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
+
+
+def _inverse_power(n: int, a: float) -> float:
+    r""":math:`n^{-a}` for a Python int of any size (``1 / n`` correctly rounded for a = 1)."""
+    if n <= MAX_EXACT_SIZE:
+        return float(n) ** -a
+    if a == 1.0:
+        return 1 / n
+    if n.bit_length() < 1000:
+        return float(n) ** -a
+    return math.exp(-a * math.log(n))
+
+
+class _TextPrinter(sp.printing.str.StrPrinter):
+    """A schedule expression written back in the parser's grammar (``n0``, ``abs``, ``e``)."""
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return {_n0.name: "n0"}.get(expr.name, expr.name)
+
+    def _call(self, name: str, expr: sp.Expr) -> str:
+        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Abs(self, expr: sp.Expr) -> str:
+        return self._call("abs", expr)
+
+    def _print_Min(self, expr: sp.Expr) -> str:
+        return self._call("min", expr)
+
+    def _print_Max(self, expr: sp.Expr) -> str:
+        return self._call("max", expr)
+
+    def _print_Exp1(self, expr: sp.Expr) -> str:
+        return "e"
+
+    def _print_polygamma(self, expr: sp.Expr) -> str:
+        if expr.args[0] == 0:
+            return f"digamma({self._print(expr.args[1])})"
+        return super()._print_Function(expr)
+
+
+# ----------------------------------------------------------------------------------------
 # Schedule
 # ----------------------------------------------------------------------------------------
 class Schedule:
@@ -275,12 +513,16 @@ class Schedule:
 
     Parameters
     ----------
-    expression : str, optional
+    expression : str or sympy.Expr, optional
         :math:`E(t)` in ``t``, ``n0`` and optionally ``s``, with numbers, ``+ - * / **``,
-        parentheses, ``log``/``ln``, ``exp``, ``sqrt``, ``pi`` and ``e``. Default ``"n0"``
-        (constant sample size).
+        parentheses, ``log``/``ln``, ``exp``, ``sqrt``, ``abs``, ``gamma``, ``loggamma``,
+        ``digamma``, ``beta``, ``min``, ``max``, ``pi`` and ``e``. Default ``"n0"`` (constant
+        sample size). A SymPy expression is checked by
+        :func:`modelcollapse.expressions.as_expression` (symbols matched by name, so
+        ``sympy.Symbol("n0")`` or the shared ``modelcollapse.symbols.n0``).
     n0 : int, optional
-        Size of generation 0 (the real data), an integer >= 1. Default 100.
+        Size of generation 0 (the real data), an integer >= 1 (below
+        ``10**MAX_SIZE_DIGITS``). Default 100.
     s : float, optional
         Value of the symbol ``s`` (e.g. in ``"n0*t**(1+s)"``), > 0. Needed only to evaluate
         sizes of expressions that use ``s``; symbolic methods keep ``s`` symbolic without it.
@@ -290,7 +532,8 @@ class Schedule:
     ValueError
         If the expression is not allowed (one-line message), ``n0 < 1`` or ``s <= 0``.
     TypeError
-        If ``n0`` is not an int or ``s`` not a real number.
+        If ``n0`` is not an int, ``s`` not a real number or ``expression`` neither text nor
+        a SymPy expression.
 
     Examples
     --------
@@ -298,34 +541,53 @@ class Schedule:
     [100, 70, 220, 416]
     >>> Schedule("n0*t**(1+s)", n0=10, s=0.5).size(4)
     80
+    >>> import sympy as sp
+    >>> Schedule(sp.Symbol("n0") * sp.Symbol("t") ** 2, n0=3)
+    Schedule('n0*t**2', n0=3)
     """
 
     __slots__ = ("_text", "_n0", "_s", "_expression", "_numeric", "_sizes", "_cache")
 
-    def __init__(self, expression: str = "n0", *, n0: int = 100, s: float | None = None) -> None:
+    def __init__(
+        self, expression: str | sp.Expr = "n0", *, n0: int = 100, s: float | None = None
+    ) -> None:
         if isinstance(n0, bool) or not isinstance(n0, numbers.Integral):
             raise TypeError(f"n0 must be an int >= 1, got {n0!r} ({type(n0).__name__})")
-        if not 1 <= n0 <= MAX_EXACT_SIZE:
-            raise ValueError(f"n0 must be an integer >= 1 (and <= 2**53), got {n0!r}")
+        if n0 < 1:
+            raise ValueError(f"n0 must be an integer >= 1, got {n0!r}")
+        if n0 >= _SIZE_LIMIT:
+            raise ValueError(f"n0 must be an integer >= 1 below 10**{MAX_SIZE_DIGITS}, got one "
+                             f"of about {int(n0).bit_length() / _LOG2_10:.0f} digits")
         if s is not None:
             if isinstance(s, bool) or not isinstance(s, numbers.Real):
                 raise TypeError(f"s must be a positive real number or None, got {s!r}")
             if not (math.isfinite(float(s)) and s > 0):
                 raise ValueError(f"s must be a finite number > 0, got {s!r}")
             s = float(s)
-        if not isinstance(expression, str):
-            raise TypeError(f"expression must be a str, got {type(expression).__name__}")
-        self._text: str | None = expression
         self._n0 = int(n0)
         self._s: float | None = s
-        self._expression: sp.Expr | None = parse_expression(expression, _NAMES, what="schedule")
-        # E(t) with the numeric n0 (and s) in place, parsed again rather than substituted:
-        # the parser's guards then also see numeric powers such as (n0**n0)**(n0**n0), which
-        # a substitution would hand to SymPy to compute exactly (for minutes or forever).
         values = {"t": _t, "n0": sp.Integer(self._n0), "s": _s}
         if s is not None:
             values["s"] = sp.Rational(repr(s))
-        self._numeric: sp.Expr | None = parse_expression(expression, values, what="schedule")
+        if isinstance(expression, str):
+            self._text: str | None = expression
+            self._expression: sp.Expr | None = parse_expression(
+                expression, _NAMES, what="schedule")
+            # E(t) with the numeric n0 (and s) in place, parsed again rather than substituted:
+            # the parser's guards then also see numeric powers such as (n0**n0)**(n0**n0),
+            # which a substitution would hand to SymPy to compute exactly (maybe forever).
+            self._numeric: sp.Expr | None = parse_expression(expression, values,
+                                                             what="schedule")
+        else:
+            if not isinstance(expression, sp.Expr | numbers.Real) or isinstance(
+                    expression, bool):
+                raise TypeError(f"expression must be a str or a SymPy expression, got "
+                                f"{type(expression).__name__}")
+            self._expression = as_expression(expression, _NAMES, what="schedule")
+            self._text = _TextPrinter().doprint(self._expression)
+            # the same guarded walk with the numbers in place (symbols matched by name)
+            named = self._expression.xreplace({v: sp.Symbol(k) for k, v in _NAMES.items()})
+            self._numeric = as_expression(named, values, what="schedule")
         self._sizes: tuple[int, ...] | None = None
         self._cache: dict[str, Any] = {}
 
@@ -336,7 +598,7 @@ class Schedule:
         Parameters
         ----------
         sizes : sequence of int
-            :math:`n_0, n_1, \dots`, integers >= 1 (at least one).
+            :math:`n_0, n_1, \dots`, integers >= 1 (at least one), of any size.
 
         Returns
         -------
@@ -351,6 +613,8 @@ class Schedule:
         0.075
         >>> sched.cost(2)
         60
+        >>> Schedule.from_sizes([10, 2**70]).cost(1) == 2**70
+        True
         """
         values = list(sizes)
         if not values:
@@ -359,8 +623,8 @@ class Schedule:
         for i, v in enumerate(values):
             if isinstance(v, bool) or not isinstance(v, numbers.Integral):
                 raise ValueError(f"sizes must be integers >= 1, got {v!r} at t={i}")
-            if not 1 <= v <= MAX_EXACT_SIZE:
-                raise ValueError(f"sizes must be integers in 1 .. 2**53, got {v!r} at t={i}")
+            if v < 1:
+                raise ValueError(f"sizes must be integers >= 1, got {v!r} at t={i}")
             checked.append(int(v))
         self = cls.__new__(cls)
         self._text = None
@@ -449,10 +713,125 @@ class Schedule:
                 values = raw.astype(np.float64)
         return values
 
+    def _undefined(self, t: int, shown: str) -> ValueError:
+        return ValueError(
+            f"n_t = ceil(E(t)) is undefined at t={t}: E({t}) = {shown} "
+            f"({self._context()}); allowed: schedules with a finite real value "
+            "for every t >= 1"
+        )
+
+    def _too_small(self, t: int, value: int, minimum: int, family: str | None) -> ValueError:
+        target = f" for {family}" if family else ""
+        return ValueError(
+            f"n_t must be an integer >= {_int_text(minimum)}{target}, got {_int_text(value)} "
+            f"at t={t} "
+            f"({self._context()})"
+        )
+
+    def _too_large(self, t: int, bits: float) -> ValueError:
+        return ValueError(
+            f"n_t at t={t} has about {bits / _LOG2_10:.4g} digits ({self._context()}); "
+            f"allowed: sizes below 10**{MAX_SIZE_DIGITS}, use a smaller horizon T or a "
+            "slower-growing schedule"
+        )
+
+    def _rational_function(self) -> Callable[[int], Exact] | None:
+        if "rational" not in self._cache:
+            try:
+                self._cache["rational"] = _rational(self._numeric_expression())
+            except _Inexact:
+                self._cache["rational"] = None
+        return self._cache["rational"]
+
+    def _mp_value(self, t: int, prec: int) -> Any:
+        """E(t) in mpmath at ``prec`` bits: a finite real mpf, or the ValueError of sizes()."""
+        f = self._function("mpmath")
+        with mpmath.workprec(prec):
+            try:
+                value = mpmath.mpmathify(f(mpmath.mpf(t)))
+            except (ZeroDivisionError, ValueError):  # mpmath's poles: 1/0, gamma(0), ...
+                raise self._undefined(t, "inf (a pole)") from None
+            except (ArithmeticError, TypeError) as exc:  # pragma: no cover - defensive
+                raise self._undefined(t, f"not computable ({type(exc).__name__})") from None
+            if isinstance(value, mpmath.mpc):
+                if value.imag != 0:
+                    raise self._undefined(t, "nan (not a real number)")
+                value = value.real
+            if mpmath.isnan(value):
+                raise self._undefined(t, "nan (not a real number)")
+            if mpmath.isinf(value):
+                raise self._undefined(t, "inf (a pole)" if value > 0 else "-inf")
+            return +value
+
+    def _exact_rational_or_bits(self, t: int, estimate: float) -> tuple[int | None, int]:
+        """Phase one of an exact size: ``(size, 0)`` where E(t) is rational, else
+        ``(None, bits)`` with the bit length of E(t) for the mpmath evaluation (phase two)."""
+        rational = self._rational_function()
+        if rational is not None:
+            try:
+                value = rational(t)
+            except ZeroDivisionError:
+                raise self._undefined(t, "inf (a pole)") from None
+            except _Inexact:
+                pass
+            else:
+                size = _ceil(value)
+                if abs(size) >= _SIZE_LIMIT:
+                    raise self._too_large(t, abs(size).bit_length())
+                return size, 0
+        if math.isfinite(estimate) and estimate != 0:
+            bits = math.frexp(estimate)[1]
+        else:  # overflow in float64 (or 0/0, inf/inf): the magnitude from mpmath
+            bits = int(mpmath.mag(self._mp_value(t, 64)))
+        if bits > MAX_SIZE_DIGITS * _LOG2_10 + 1:
+            raise self._too_large(t, bits)
+        return None, max(bits, 1)
+
+    def _mp_cost(self, bits: int) -> float:
+        """Predicted time of one mpmath evaluation at ``bits`` + guard bits, in units of
+        about 0.1 ms: a fixed overhead plus the growth with the precision, steeper for
+        gamma-type functions (``exp`` at 6000 bits takes 1 ms, ``digamma`` 0.05 s, ``gamma``
+        0.4 s and 2 s at 12000 bits)."""
+        if "mp_special" not in self._cache:
+            self._cache["mp_special"] = self._numeric_expression().has(
+                sp.gamma, sp.loggamma, sp.polygamma, sp.beta)
+        kbits = (bits + _GUARD_BITS) / 1000
+        return 0.4 + (80 * kbits**2.5 if self._cache["mp_special"] else 2 * kbits**2)
+
+    def _exact_size(self, t: int, estimate: float, bits: int | None = None) -> int:
+        r"""Exactly :math:`\lceil E(t) \rceil` where float64 cannot tell (``estimate`` beyond
+        :math:`2^{53}`, inf or nan, or near an integer).
+
+        Rational :math:`E(t)`: exact rational arithmetic. Otherwise mpmath with the size's
+        bit length plus 64 guard bits; a value within :math:`2^{-32}` of an integer is
+        evaluated again with 128 more bits and taken as that integer if it is still within
+        :math:`2^{-100}` of it (the float path's round-off rule, far below round-off here).
+        """
+        if bits is None:
+            size, bits = self._exact_rational_or_bits(t, estimate)
+            if size is not None:
+                return size
+        prec = bits + _GUARD_BITS
+        value = self._mp_value(t, prec)
+        with mpmath.workprec(prec):
+            nearest = int(mpmath.nint(value))
+            near = abs(value - nearest) <= mpmath.ldexp(1, -_NEAR_INTEGER_BITS)
+        if near:
+            prec += _REFINE_BITS
+            value = self._mp_value(t, prec)
+            with mpmath.workprec(prec):
+                if abs(value - nearest) <= mpmath.ldexp(1, -_INTEGER_BITS):
+                    return nearest
+        with mpmath.workprec(prec):
+            size = int(mpmath.ceil(value))
+        if abs(size) >= _SIZE_LIMIT:
+            raise self._too_large(t, abs(size).bit_length())
+        return size
+
     def _round(
         self, ts: np.ndarray, values: np.ndarray, minimum: int, family: str | None
     ) -> np.ndarray:
-        """ceil(E(t)) with the checks of :meth:`sizes` (ts are the generations of values)."""
+        """ceil(E(t)) with the checks of :meth:`sizes` (ts >= 1 are the generations)."""
         finite = np.isfinite(values)
         with np.errstate(all="ignore"):
             nearest = np.rint(values)
@@ -465,45 +844,110 @@ class Schedule:
             # round-off of evaluating the expression.
             magnitude = np.abs(values)
             tolerance = np.minimum(1e-9 * magnitude, np.maximum(1e-6, 64 * np.spacing(magnitude)))
-            rounded = np.where(np.abs(values - nearest) <= tolerance, nearest, np.ceil(values))
-        bad_value = ~finite
-        overflow = finite & (rounded > MAX_EXACT_SIZE)
-        small = finite & ~overflow & (rounded < minimum)
-        bad = bad_value | overflow | small
-        if bad.any():
-            i = int(np.argmax(bad))
-            t, value = int(ts[i]), values[i]
-            if bad_value[i]:
-                if np.isnan(value):
-                    shown = "nan (not a real number)"
-                elif value > 0:
-                    shown = "inf (a pole, or beyond the float64 range)"
-                else:
-                    shown = "-inf"
+            near = np.abs(values - nearest) <= tolerance
+            rounded = np.where(near, nearest, np.ceil(values))
+            # Decided exactly instead: beyond 2**53 (float64 cannot hold the size), inf and nan
+            # (maybe mere overflow), and above 2**26 values within the tolerance of an integer
+            # (64 ulps there exceeds 1e-6 and reaches 0.5 at 2**45, so float64 cannot tell an
+            # integer from a fractional part, e.g. 2**50/3 or 10**12*t**3 + t/7)
+            exact = ((finite & (values > MAX_EXACT_SIZE)) | np.isnan(values)
+                     | np.isposinf(values) | (near & (values > _SNAP_LIMIT)))
+            bad = np.isneginf(values) | (finite & ~exact & (rounded < minimum))
+        stop = int(np.argmax(bad)) if bad.any() else len(values)
+        index = np.flatnonzero(exact[:stop])
+        sizes = self._exact_sizes(ts[index], values[index])
+        if len(index):
+            low = sizes < minimum
+            if low.any():
+                i = int(np.argmax(low))
+                raise self._too_small(int(ts[index[i]]), int(sizes[i]), minimum, family)
+            beyond = np.flatnonzero(values[index] > MAX_EXACT_SIZE)
+            total_bits = 0
+            for i in beyond.tolist():
+                total_bits += abs(int(sizes[i])).bit_length()
+                if total_bits > MAX_TOTAL_DIGITS * _LOG2_10:
+                    raise ValueError(
+                        f"the sizes up to t={int(ts[index[i]])} have more than "
+                        f"{MAX_TOTAL_DIGITS} digits in all ({self._context()}); allowed: at "
+                        f"most {MAX_TOTAL_DIGITS} digits per call, use a smaller horizon T or "
+                        "a slower-growing schedule"
+                    )
+        if stop < len(values):
+            t = int(ts[stop])
+            if np.isneginf(values[stop]):
+                raise self._undefined(t, "-inf")
+            raise self._too_small(t, int(rounded[stop]), minimum, family)
+        # every float-path value is now an integer in minimum .. 2**53
+        out = np.where(exact, 0.0, rounded).astype(np.int64)
+        if len(index):
+            if max(sizes.tolist()) > _INT64_MAX:
+                out = out.astype(object)
+            out[index] = sizes
+        return out
+
+    def _exact_sizes(self, ts: np.ndarray, estimates: np.ndarray) -> np.ndarray:
+        """:meth:`_exact_size` for many t (an object array of Python ints).
+
+        A rational E(t) is first evaluated for all of them at once on numpy object arrays of
+        Python ints and fractions. Otherwise each t in order: exact rationals where
+        possible, then the mpmath evaluations, after checking that their predicted time
+        stays within ``_MP_BUDGET`` (about 20 s; a one-line ValueError otherwise, naming
+        the generation where the budget runs out, instead of running for hours).
+        """
+        out = np.empty(len(ts), dtype=object)
+        if not len(ts):
+            return out
+        vector = self._rational_vector()
+        if vector is not None:
+            try:
+                values = vector(ts.astype(object))
+                if not isinstance(values, np.ndarray):  # a constant E
+                    values = np.full(len(ts), values, dtype=object)
+                out[:] = _CEIL(values)
+            except (_Inexact, ArithmeticError, TypeError, ValueError):
+                pass
+            else:
+                magnitudes = np.abs(out)
+                if not (magnitudes >= _SIZE_LIMIT).any():
+                    return out
+        pending: list[tuple[int, int, int]] = []
+        cost = 0.0
+        for i, (t, estimate) in enumerate(zip(ts.tolist(), estimates.tolist(), strict=True)):
+            size, bits = self._exact_rational_or_bits(int(t), float(estimate))
+            if size is not None:
+                out[i] = size
+                continue
+            cost += self._mp_cost(bits)
+            if cost > _MP_BUDGET:
                 raise ValueError(
-                    f"n_t = ceil(E(t)) is undefined at t={t}: E({t}) = {shown} "
-                    f"({self._context()}); allowed: schedules with a finite real value "
-                    "for every t >= 1"
-                )
-            if overflow[i]:
-                raise ValueError(
-                    f"n_t = {float(value):.6g} at t={t} overflows the exact integer range "
-                    f"(n_t <= 2**53) ({self._context()}); use a smaller horizon T or a "
+                    f"the exact sizes up to t={t} need too long an mpmath evaluation (n_t has "
+                    f"{bits} bits there; {self._context()}); use a smaller horizon T or a "
                     "slower-growing schedule"
                 )
-            target = f" for {family}" if family else ""
-            raise ValueError(
-                f"n_t must be an integer >= {minimum}{target}, got {int(rounded[i])} at t={t} "
-                f"({self._context()})"
-            )
-        return rounded.astype(np.int64)
+            pending.append((i, int(t), bits))
+        for i, t, bits in pending:
+            out[i] = self._exact_size(t, math.nan, bits)
+        return out
+
+    def _rational_vector(self) -> Callable[[np.ndarray], np.ndarray] | None:
+        if "rational_vector" not in self._cache:
+            try:
+                self._cache["rational_vector"] = _rational_vector(self._numeric_expression())
+            except _Inexact:
+                self._cache["rational_vector"] = None
+        return self._cache["rational_vector"]
 
     def sizes(self, T: int, *, minimum: int = 1, family: str | None = None) -> np.ndarray:
-        r"""The sizes :math:`n_0, n_1, \dots, n_T`.
+        r"""The sizes :math:`n_0, n_1, \dots, n_T`, exact integers however large.
 
         :math:`n_0 = n0` and :math:`n_t = \lceil E(t) \rceil` for :math:`t \ge 1`, evaluated
         in float64 for all :math:`t` at once; values within round-off of an integer are
-        taken as that integer (so :math:`100 \cdot 4^{1.5}` gives exactly 800).
+        taken as that integer (so :math:`100 \cdot 4^{1.5}` gives exactly 800). Where
+        :math:`E(t)` exceeds :data:`MAX_EXACT_SIZE` (:math:`2^{53}`) or overflows float64,
+        the ceiling is computed exactly: rational arithmetic where :math:`E(t)` is rational,
+        else mpmath with 64 guard bits beyond the size's bit length; so are sizes above
+        :math:`2^{26}` within 64 ulps of an integer, where float64 cannot tell (see the module
+        notes).
 
         Parameters
         ----------
@@ -517,19 +961,26 @@ class Schedule:
         Returns
         -------
         numpy.ndarray
-            int64 array of length ``T + 1``.
+            Length ``T + 1``: int64 when every size fits in int64, else an object array of
+            Python ints (``.astype(float)`` converts either, up to about ``1.8e308``).
 
         Raises
         ------
         ValueError
             One line naming the schedule, ``t`` and the value: :math:`E(t)` not finite or not
-            real, :math:`n_t` below ``minimum`` or above :math:`2^{53}`, ``T`` not an integer
-            >= 0 (or beyond an explicit list), ``s`` needed but not given.
+            real, :math:`n_t` below ``minimum`` or with ``MAX_SIZE_DIGITS`` (10000) digits or
+            more, all sizes together with more than ``MAX_TOTAL_DIGITS`` (:math:`10^7`)
+            digits or needing mpmath evaluations predicted to take more than about 20 s,
+            ``T`` not an integer >= 0 (or beyond an explicit list), ``s`` needed but not
+            given.
 
         Examples
         --------
         >>> Schedule("n0*2**t", n0=3).sizes(4)
         array([ 3,  6, 12, 24, 48])
+        >>> Schedule("n0*2**t", n0=100).sizes(100)[-2:]
+        array([63382530011411470074835160268800, 126765060022822940149670320537600],
+              dtype=object)
         >>> Schedule("n0/t", n0=3).sizes(3, minimum=2, family="gaussian-variance")
         ... # doctest: +ELLIPSIS
         Traceback (most recent call last):
@@ -538,26 +989,39 @@ class Schedule:
         """
         T = _check_int(T, "T", 0)
         minimum = _check_int(minimum, "minimum", 1)
-        ts = np.arange(0, T + 1, dtype=np.int64)
         if self._sizes is not None:
             if T >= len(self._sizes):
                 raise ValueError(
                     f"T={T} is beyond the {len(self._sizes)} explicit sizes "
                     f"({self._context()}); allowed: T <= {len(self._sizes) - 1}"
                 )
-            values = np.asarray(self._sizes[: T + 1], dtype=np.float64)
-            return self._round(ts, values, minimum, family)
-        head = np.array([float(self._n0)])
-        values = np.concatenate([head, self._evaluate(ts[1:])]) if T else head
-        return self._round(ts, values, minimum, family)
+            given = self._sizes[: T + 1]
+            for t, size in enumerate(given):
+                if size < minimum:
+                    raise self._too_small(t, size, minimum, family)
+            return _int_array(given)
+        if self._n0 < minimum:
+            raise self._too_small(0, self._n0, minimum, family)
+        if T == 0:
+            return _int_array([self._n0])
+        ts = np.arange(1, T + 1, dtype=np.int64)
+        rest = self._round(ts, self._evaluate(ts), minimum, family)
+        if rest.dtype == object or self._n0 > _INT64_MAX:
+            out = np.empty(T + 1, dtype=object)
+            out[0] = self._n0
+            out[1:] = rest.tolist()
+            return out
+        return np.concatenate([np.array([self._n0], dtype=np.int64), rest])
 
     def size(self, t: int) -> int:
-        r"""The size :math:`n_t` of generation ``t`` (``t = 0``: the real data).
+        r"""The size :math:`n_t` of generation ``t`` (``t = 0``: the real data), a Python int.
 
         Examples
         --------
         >>> Schedule("n0*t**1.5", n0=10).size(2)
         29
+        >>> Schedule("n0*exp(t)", n0=1).size(60)  # ceil(e**60), exactly
+        114200738981568428366295719
         """
         t = _check_int(t, "t", 0)
         if t == 0:
@@ -574,6 +1038,8 @@ class Schedule:
         --------
         >>> Schedule("n0*t", n0=10).cost(4)
         100
+        >>> Schedule("n0*2**t", n0=1).cost(100) == 2**101 - 2
+        True
         """
         return sum(self.sizes(T)[1:].tolist())
 
@@ -586,7 +1052,8 @@ class Schedule:
         T : int or math.inf
             Horizon. For ``math.inf``, the limit :math:`S_\infty`: ``math.inf`` when
             :meth:`converges` says the series diverges; otherwise the first terms (up to
-            :math:`M = 10^6`, fewer if :math:`n_t` would pass :math:`2^{53}`) are summed
+            :math:`M = 10^6`, fewer if :math:`n_t` would pass :math:`2^{40}`, see
+            :meth:`exact_horizon`) are summed
             exactly and the tail :math:`\sum_{t>M} 1/E(t)` of the unrounded expression is
             added (direct summation while terms fall fast, then Euler--Maclaurin with
             mpmath). Dropping the ceiling changes each tail term by a relative
@@ -627,18 +1094,44 @@ class Schedule:
             raise ValueError(f"the exponent a must be a number > 0, got {a!r}")
         if isinstance(T, float) and math.isinf(T) and T > 0:
             return self._power_sum_limit(float(a))
-        sizes = self.sizes(T)[1:].astype(np.float64)
-        return math.fsum((sizes ** (-float(a))).tolist())
+        sizes = self.sizes(T)[1:]
+        if sizes.dtype == object:  # some sizes beyond int64: each term from the exact int
+            return math.fsum(_inverse_power(n, float(a)) for n in sizes.tolist())
+        floats = sizes.astype(np.float64)
+        return math.fsum((floats ** (-float(a))).tolist())
 
     def exact_horizon(self) -> int:
-        """The largest T <= 10**6 whose sizes stay within the exact integer range (2**53)."""
+        r"""How far the head of an infinite series is summed term by term: the largest
+        :math:`T \le 10^6` with :math:`n_1, \dots, n_T` all within :data:`MAX_HEAD_SIZE`
+        (:math:`2^{40}`).
+
+        Every size is an exact integer (:meth:`sizes`), but beyond :math:`2^{40}` float64
+        rarely decides :math:`\lceil E(t) \rceil` and each size may take an mpmath
+        evaluation, while the terms :math:`n_t^{-a}` are summed as well analytically from
+        :math:`E(t)` (dropping the ceiling changes each by a relative :math:`< 10^{-12}`).
+        Used for :meth:`inverse_sum` at ``math.inf`` and by the limits of
+        :mod:`modelcollapse.theory.limits` (head up to here, tail from the schedule). (Before
+        sizes were exact, the bound was :math:`2^{53}`, beyond which sizes were refused.)
+        For explicit sizes: the last ``T`` before the first size beyond :math:`2^{40}` (at
+        most ``len(sizes) - 1``).
+
+        Examples
+        --------
+        >>> Schedule("n0*2**t", n0=100).exact_horizon()  # 100*2**33 < 2**40 < 100*2**34
+        33
+        >>> Schedule.from_sizes([5, 6, 2**60, 7]).exact_horizon()
+        1
+        """
         if self._sizes is not None:
+            for t, size in enumerate(self._sizes[1:], start=1):
+                if size > MAX_HEAD_SIZE:
+                    return t - 1
             return len(self._sizes) - 1
         ts = np.arange(1, EXACT_TERMS + 1, dtype=np.int64)
         values = self._evaluate(ts)
         # only overflow ends the exact range; nan or -inf earlier are reported by sizes()
         with np.errstate(invalid="ignore"):
-            beyond = np.isposinf(values) | (values > MAX_EXACT_SIZE)
+            beyond = np.isposinf(values) | (values > MAX_HEAD_SIZE)
         return int(np.argmax(beyond)) if beyond.any() else EXACT_TERMS
 
     def _power_sum_limit(self, a: float) -> float:
@@ -860,7 +1353,7 @@ class Schedule:
     # -- display and comparison ------------------------------------------------------------
     def __repr__(self) -> str:
         if self._sizes is not None:
-            return f"Schedule.from_sizes({list(self._sizes)!r})"
+            return f"Schedule.from_sizes([{', '.join(map(_int_text, self._sizes))}])"
         extra = f", s={self._s!r}" if self._s is not None else ""
         return f"Schedule({self._text!r}, n0={self._n0}{extra})"
 
@@ -873,7 +1366,7 @@ class Schedule:
         $n_t = \left\lceil n_{0} t^{\frac{3}{2}} \right\rceil \quad (t \geq 1),\ n_{0} = 100$
         """
         if self._sizes is not None:
-            shown = ", ".join(map(str, self._sizes))
+            shown = ", ".join(map(_int_text, self._sizes))
             return rf"$(n_0, \dots, n_{{{len(self._sizes) - 1}}}) = ({shown})$"
         extra = rf",\ s = {sp.latex(sp.Rational(repr(self._s)))}" if self._s is not None else ""
         body = sp.latex(self._expression)
