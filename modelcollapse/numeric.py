@@ -31,7 +31,7 @@ from functools import lru_cache, reduce
 import numpy as np
 import sympy as sp
 
-__all__ = ["evaluate", "compile_expression"]
+__all__ = ["evaluate", "compile_expression", "as_float"]
 
 _FUNCTIONS = {sp.log: np.log, sp.exp: np.exp, sp.Abs: np.abs}
 _REDUCTIONS = {sp.Min: np.minimum, sp.Max: np.maximum}
@@ -170,3 +170,28 @@ def evaluate(expr: sp.Expr, values: Values) -> np.ndarray:
     [0.25, 1.0]
     """
     return compile_expression(expr)(values)
+
+
+#: the largest integer a float64 holds without overflow (about 1.8e308)
+_FLOAT_MAX = int(np.finfo(float).max)
+
+
+def as_float(sizes: object) -> np.ndarray:
+    """Sample sizes (exact integers, possibly beyond the int64 range) as a float64 array.
+
+    Raises ``ValueError`` naming the first size beyond the float range: numeric values (sums of
+    :math:`1/n_t`, digamma terms) are computed in floating point.
+
+    >>> as_float(np.array([10, 2**70], dtype=object)).tolist()
+    [10.0, 1.1805916207174113e+21]
+    """
+    arr = np.asarray(sizes)
+    if arr.dtype != object:
+        return arr.astype(float)
+    flat = arr.ravel()
+    for t, value in enumerate(flat):
+        if abs(int(value)) > _FLOAT_MAX:
+            raise ValueError(f"n_t = {str(int(value))[:12]}... ({len(str(int(value)))} digits) at "
+                             f"t={t} is beyond the float range; numeric values are computed in "
+                             "floating point: allowed: sizes below 1.8e308 (a shorter horizon)")
+    return np.array([float(v) for v in flat]).reshape(arr.shape)

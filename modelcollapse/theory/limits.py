@@ -26,7 +26,7 @@ import sympy as sp
 
 from modelcollapse import symbols
 from modelcollapse.families.base import Bias, Family
-from modelcollapse.numeric import evaluate
+from modelcollapse.numeric import as_float, evaluate
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import criteria
 from modelcollapse.theory.recursion import MomentRecursion, recursion_for
@@ -130,7 +130,7 @@ class _Series:
 
     def __init__(self, schedule: Schedule, horizon: int) -> None:
         self.schedule, self.horizon = schedule, horizon
-        self.sizes = schedule.sizes(horizon).astype(float)
+        self.sizes = as_float(schedule.sizes(horizon))
 
     def total(self, expr: sp.Expr, *, log1p: bool = False) -> float:
         r""":math:`\sum_t g(n_t)`, or :math:`\sum_t \log(1 + g(n_t))` with ``log1p``;

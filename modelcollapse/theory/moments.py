@@ -38,7 +38,7 @@ from modelcollapse.families.laws import (
     digamma_minus_log,
     trigamma,
 )
-from modelcollapse.numeric import evaluate
+from modelcollapse.numeric import as_float, evaluate
 from modelcollapse.theory.recursion import pooling_weights, recursion_for, solve_numeric
 
 __all__ = ["ParameterMoments", "parameter_moments", "log_moments", "log_parts", "solve_order"]
@@ -149,7 +149,7 @@ def log_moments(
     parts = log_parts(family, estimator=estimator, bias=bias, dim=dim)
     if parts is None:
         return None
-    nn = np.asarray(sizes).astype(float)
+    nn = as_float(sizes)
     drift = np.log1p(_as_function_of_n(sp.factor(sp.cancel(parts.center - 1)))(nn))
     for sign, x in parts.drift:
         drift = drift + sign * digamma_minus_log(_as_function_of_n(x)(nn))

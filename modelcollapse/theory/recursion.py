@@ -34,7 +34,7 @@ import sympy as sp
 
 from modelcollapse import symbols
 from modelcollapse.families.base import Bias, Family, MomentMap
-from modelcollapse.numeric import evaluate
+from modelcollapse.numeric import as_float, evaluate
 
 __all__ = ["MomentRecursion", "recursion_for", "solve_numeric", "solve_symbolic",
            "pooling_weights"]
@@ -48,7 +48,7 @@ def pooling_weights(sizes: np.ndarray) -> np.ndarray:
     >>> pooling_weights(np.array([10, 10, 20])).tolist()
     [1.0, 0.5, 0.5]
     """
-    sizes = np.asarray(sizes, dtype=float)
+    sizes = as_float(sizes)
     return sizes / np.cumsum(sizes)
 
 
@@ -90,7 +90,7 @@ class MomentRecursion:
         return cls(mm.theta, c["a"], c["b"], c["alpha"], c["beta"], c["gamma"], am1, fm1, others)
 
     def numeric(self, name: str, sizes: np.ndarray, given: Mapping[sp.Symbol, np.ndarray]):
-        values = {_N: np.asarray(sizes, dtype=float)}
+        values = {_N: as_float(sizes)}
         values.update({s: np.asarray(given[s], dtype=float) for s in self.others})
         out = evaluate(getattr(self, name), values)
         return np.broadcast_to(np.asarray(out, dtype=float), np.shape(sizes)).copy()

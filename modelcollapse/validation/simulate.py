@@ -146,6 +146,11 @@ def simulate(
     d = len(values[fam.parameters[-1].name]) if fam.vector else 1
     minimum = fam.min_size(est.name, d)
     sizes = schedule.sizes(int(T), minimum=minimum, family=fam.name)
+    if sizes.dtype == object:  # beyond int64: no sampler draws counts or data that large
+        t = next(i for i, n in enumerate(sizes) if int(n) > np.iinfo(np.int64).max)
+        raise ValueError(f"n_t at t={t} has {len(str(int(sizes[t])))} digits, beyond what can be "
+                         "simulated; allowed: n_t < 2**63 (a shorter horizon; derive gives the "
+                         "theory for any size)")
     comps = components(fam, values)
     record = record_generations(int(T), reps, len(comps))
     state_floats = sum(int(np.prod(np.shape(v))) ** (2 if p.domain == "spd" else 1)
