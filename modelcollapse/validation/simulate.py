@@ -11,7 +11,6 @@ and streamed over generations.
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import threading
@@ -23,7 +22,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from modelcollapse.arguments import choice, integer, probability
 from modelcollapse.families import Bias, Family, get_family
+from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory.derive import parameter_values
 from modelcollapse.validation.engine import (
@@ -42,12 +43,6 @@ BACKENDS = ("local", "dask")
 DEFAULT_MAX_MEMORY = 4 * 2**30
 #: values kept for exact quantiles: at most this many (replications x recorded generations)
 RECORD_BUDGET = 4_000_000
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def record_generations(T: int, reps: int, n_components: int) -> np.ndarray:
@@ -119,22 +114,17 @@ def simulate(
     est = fam.estimator(estimator)
     if mode is None:  # the exact law where the family declares one
         mode = "exact" if est.exact else "normal"
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    mode = choice("mode", mode, MODES)
     if workflow not in ("replace", "accumulate"):
         raise ValueError(f"workflow must be replace or accumulate, got {workflow!r}")
     if workflow == "accumulate" and not est.pools_as_mean:
         raise ValueError(f"workflow 'accumulate' is simulated for sample means (gaussian-mean, "
                          f"bernoulli, poisson, categorical), not {fam.name}")
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    reps = _positive_int("reps", reps)
-    if isinstance(T, bool) or not isinstance(T, int | np.integer) or T < 0:
-        raise ValueError(f"T must be an integer >= 0, got {T!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    if not (0 < threshold < 1):
-        raise ValueError(f"threshold must be in (0, 1), got {threshold!r}")
+    backend = choice("backend", backend, BACKENDS)
+    reps = integer("reps", reps, low=1)
+    T = integer("T", T, low=0)
+    seed = integer("seed", seed, low=0)
+    threshold = probability("threshold", threshold)
     bias = bias if bias is not None and bias.active else None
     if bias is not None and workflow == "accumulate":
         raise ValueError("bias is not supported with the accumulate workflow")
@@ -174,7 +164,7 @@ def simulate(
     else:
         parts = _run_local(spec, groups, workers, progress)
     merged = merge(parts)
-    workers = _positive_int("workers", workers) if workers is not None else (os.cpu_count() or 1)
+    workers = integer("workers", workers, low=1) if workers is not None else (os.cpu_count() or 1)
     return _dataset(spec, schedule, comps, merged, time.perf_counter() - start, backend, workers)
 
 
@@ -182,12 +172,12 @@ def _groups(n_blocks: int, chunk_size: int | None, workers: int | None) -> list[
     if chunk_size is None:
         per = max(1, -(-n_blocks // max(1, workers or os.cpu_count() or 1)))
     else:
-        per = max(1, -(-_positive_int("chunk_size", chunk_size) // BLOCK))
+        per = max(1, -(-integer("chunk_size", chunk_size, low=1) // BLOCK))
     return [range(b, min(b + per, n_blocks)) for b in range(0, n_blocks, per)]
 
 
 def _run_local(spec: Spec, groups: list[range], workers: int | None, progress: bool | None):
-    workers = _positive_int("workers", workers) if workers is not None else (os.cpu_count() or 1)
+    workers = integer("workers", workers, low=1) if workers is not None else (os.cpu_count() or 1)
     T = len(spec.sizes) - 1
     show = sys.stderr.isatty() if progress is None else progress
     bar = None
@@ -264,14 +254,9 @@ def summary_at_T(ds: xr.Dataset) -> dict[str, Any]:
     last = ds.isel(t=-1)
     out: dict[str, Any] = {}
     for key in ("mean", "variance", "median", "q05", "q95", "collapsed_fraction"):
-        vals = {str(c): _num(v) for c, v in zip(ds["component"].values, last[key].values,
+        vals = {str(c): jsonable(v) for c, v in zip(ds["component"].values, last[key].values,
                                                 strict=True)}
         out[key] = next(iter(vals.values())) if len(vals) == 1 else vals
     out.update({k: ds.attrs[k] for k in ("family", "estimator", "mode", "workflow", "schedule",
                                          "n0", "T", "reps", "seed", "seconds", "backend")})
     return out
-
-
-def _num(value: float) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None

@@ -472,10 +472,7 @@ def _user_family():
 @pytest.mark.parametrize(("change", "match"), [
     ({"reps": 0}, r"reps must be an integer >= 1, got 0"),
     ({"reps": -5}, r"reps must be an integer >= 1, got -5"),
-    ({"reps": 2.5}, r"reps must be an integer >= 1, got 2.5"),
-    ({"reps": True}, r"reps must be an integer >= 1, got True"),
     ({"T": -1}, r"T must be an integer >= 0, got -1"),
-    ({"T": 2.0}, r"T must be an integer >= 0, got 2.0"),
     ({"seed": -1}, r"seed must be an integer >= 0, got -1"),
     ({"mode": "fast"}, r"mode must be one of exact, brute, normal, got 'fast'"),
     ({"backend": "spark"}, r"backend must be one of local, dask, got 'spark'"),
@@ -498,6 +495,20 @@ def _user_family():
 def test_bad_input_raises(change, match):
     kwargs = {**OK, **change}
     with pytest.raises(ValueError, match=match):
+        simulate("gaussian-variance", **kwargs)
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    ({"reps": 2.5}, r"reps must be an integer >= 1, got 2.5"),
+    ({"reps": True}, r"reps must be an integer >= 1, got True"),
+    ({"T": 2.0}, r"T must be an integer >= 0, got 2.0"),
+    ({"seed": "1"}, r"seed must be an integer >= 0, got '1'"),
+    ({"threshold": "0.5"}, r"threshold must be in \(0, 1\), got '0.5'"),
+])
+def test_bad_kind_raises_type_error(change, match):
+    """A float or a bool for an integer is a wrong kind (STYLE 5), not a wrong value."""
+    kwargs = {**OK, **change}
+    with pytest.raises(TypeError, match=match):
         simulate("gaussian-variance", **kwargs)
 
 
