@@ -30,6 +30,7 @@ bias itself.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
@@ -45,6 +46,8 @@ __all__ = [
     "ScaledBeta",
     "Multiplicative",
     "LogParts",
+    "PowerParts",
+    "log_gamma_ratio",
     "BinomialMean",
     "PoissonMean",
     "MultinomialMean",
@@ -114,6 +117,51 @@ def trigamma(x: np.ndarray | float) -> np.ndarray:
     series = inv + inv2 * (0.5 + inv * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 * (
         1 / 30 - inv2 * 5 / 66)))))
     out = series + acc
+    return out if out.ndim else out[()]
+
+
+#: from this argument on, G_a(x) is summed from its asymptotic series (the first omitted
+#: term, of order a / (1680 x^7), is below 1e-17 relative there)
+_STIRLING_FROM = 100.0
+
+
+def log_gamma_ratio(x: np.ndarray | float, a: float) -> np.ndarray:
+    r""":math:`G_a(x) = \log\Gamma(x + a) - \log\Gamma(x) - a\log x`, accurate where both
+    log-gamma values are huge (SPEC's sums reach :math:`n_t = 10^{12}`, where the difference of
+    two numbers near :math:`2.6\cdot 10^{13}` would keep three digits). For large :math:`x`,
+    from Stirling's series,
+
+    .. math::
+
+        G_a(x) = (x + a - \tfrac12)\log(1 + a/x) - a + \tfrac{1}{12}\Big(\frac{1}{x + a}
+        - \frac1x\Big) - \tfrac{1}{360}\Big(\frac{1}{(x + a)^3} - \frac1{x^3}\Big)
+        + \tfrac{1}{1260}\Big(\frac{1}{(x + a)^5} - \frac1{x^5}\Big);
+
+    below :data:`_STIRLING_FROM` directly. Needs :math:`x > 0` and :math:`x + a > 0`.
+
+    >>> round(float(log_gamma_ratio(5.0, 2.0)), 12)  # log(5*6) - 2 log 5
+    0.182321556794
+    >>> float(log_gamma_ratio(1e12, 0.5))  # -1/(8x) to leading order
+    -1.25e-13
+    """
+    x = np.asarray(x, dtype=float)
+    if np.any(~(x > 0)) or np.any(~(x + a > 0)):
+        raise ValueError(f"log_gamma_ratio needs x > 0 and x + a > 0, got min x {np.min(x)}, "
+                         f"a = {a}")
+    big = x >= _STIRLING_FROM
+    out = np.empty_like(x)
+    xb = x[big]
+    y, u = xb + a, a / xb
+    # (x + a - 1/2) log(1 + u) - a = x (log(1 + u) - u) + (a - 1/2) log(1 + u), the first
+    # bracket by its series where u is small (it is -u^2/2 + ..., lost to rounding otherwise)
+    small = np.abs(u) < 1e-3
+    bracket = np.where(small, u * u * (-1 / 2 + u * (1 / 3 + u * (-1 / 4 + u * (1 / 5 - u / 6)))),
+                       np.log1p(u) - u)
+    out[big] = (xb * bracket + (a - 0.5) * np.log1p(u) + (1 / y - 1 / xb) / 12
+                - (1 / y**3 - 1 / xb**3) / 360 + (1 / y**5 - 1 / xb**5) / 1260)
+    xs = x[~big]
+    lgamma = np.vectorize(math.lgamma, otypes=[float])
+    out[~big] = lgamma(xs + a) - lgamma(xs) - a * np.log(xs) if xs.size else xs
     return out if out.ndim else out[()]
 
 
@@ -207,6 +255,38 @@ class LogParts:
         return sum((s * sp.polygamma(1, x) for s, x in self.spread), sp.Integer(0))
 
 
+@dataclass(frozen=True)
+class PowerParts:
+    r"""Exact moments of any real order :math:`r` of one step of a multiplicative law,
+    :math:`R = \hat\theta/\theta`:
+
+    .. math::
+
+        E[R^r] = C^r \prod_i \left(\frac{\Gamma(x_i + k_i r)}{\Gamma(x_i)}\right)^{e_i},
+
+    finite iff every :math:`x_i + k_i r > 0`. ``center`` is :math:`C`, ``gammas`` the triples
+    :math:`(e_i, x_i, k_i)`. E.g. :math:`E[(\chi^2_k/k)^r] = (2/k)^r\,\Gamma(k/2 + r)/
+    \Gamma(k/2)`.
+    """
+
+    center: sp.Expr
+    gammas: tuple[tuple[int, sp.Expr, int], ...]
+
+    def moment(self, r: sp.Expr) -> sp.Expr:
+        """:math:`E[R^r]`, symbolic."""
+        out = self.center**r
+        for e, x, k in self.gammas:
+            out *= (sp.gamma(x + k * r) / sp.gamma(x)) ** e
+        return out
+
+    def power_center(self) -> sp.Expr:
+        r""":math:`C\prod_i x_i^{e_i k_i}`: :math:`\log E[R^r] = r\log(C\prod_i x_i^{e_i k_i})
+        + \sum_i e_i\,G_{k_i r}(x_i)` with :math:`G_a(x) = \log\Gamma(x + a) -
+        \log\Gamma(x) - a\log x` small for large :math:`x` (:func:`log_gamma_ratio`)."""
+        return sp.factor(sp.cancel(self.center * sp.Mul(*(x ** (e * k)
+                                                            for e, x, k in self.gammas))))
+
+
 @dataclass(frozen=True, repr=False)
 class Multiplicative(Law):
     """Laws whose draw is the previous value times an independent positive factor: their
@@ -216,6 +296,10 @@ class Multiplicative(Law):
     multiplicative: ClassVar[bool] = True
 
     def log_parts(self, theta: sp.Symbol) -> LogParts:
+        raise NotImplementedError
+
+    def power_parts(self, theta: sp.Symbol) -> PowerParts:
+        r"""Moments of any real order of :math:`\hat\theta/\theta` (:class:`PowerParts`)."""
         raise NotImplementedError
 
     def log_mean(self, theta: sp.Symbol) -> sp.Expr:
@@ -252,6 +336,9 @@ class ScaledChiSquare(Multiplicative):
         x = self.df / 2
         return LogParts(sp.cancel(self.scale * self.df / theta), ((1, x),), ((1, x),))
 
+    def power_parts(self, theta: sp.Symbol) -> PowerParts:
+        return PowerParts(sp.cancel(2 * self.scale / theta), ((1, self.df / 2, 1),))
+
     def latex(self) -> str:
         return rf"{sp.latex(self.scale)} \, \chi^{{2}}_{{{sp.latex(self.df)}}}"
 
@@ -273,6 +360,9 @@ class InverseGamma(Multiplicative):
     def log_parts(self, theta: sp.Symbol) -> LogParts:
         x = self.shape
         return LogParts(sp.cancel(self.scale / (self.shape * theta)), ((-1, x),), ((1, x),))
+
+    def power_parts(self, theta: sp.Symbol) -> PowerParts:
+        return PowerParts(sp.cancel(self.scale / theta), ((1, self.shape, -1),))
 
     def latex(self) -> str:
         return rf"\frac{{{sp.latex(self.scale)}}}{{\Gamma\left({sp.latex(self.shape)}, 1\right)}}"
@@ -300,6 +390,9 @@ class ScaledGamma(Multiplicative):
     def log_parts(self, theta: sp.Symbol) -> LogParts:
         x = self.shape
         return LogParts(sp.cancel(self.scale * self.shape / theta), ((1, x),), ((1, x),))
+
+    def power_parts(self, theta: sp.Symbol) -> PowerParts:
+        return PowerParts(sp.cancel(self.scale / theta), ((1, self.shape, 1),))
 
     def latex(self) -> str:
         return rf"{sp.latex(self.scale)} \, \Gamma\left({sp.latex(self.shape)}, 1\right)"
@@ -331,6 +424,10 @@ class ScaledBeta(Multiplicative):
         center = sp.cancel(self.scale * self.a / (total * theta))
         pairs = ((1, self.a), (-1, total))
         return LogParts(center, pairs, pairs)
+
+    def power_parts(self, theta: sp.Symbol) -> PowerParts:
+        return PowerParts(sp.cancel(self.scale / theta),
+                          ((1, self.a, 1), (-1, self.a + self.b, 1)))
 
     def latex(self) -> str:
         return (rf"{sp.latex(self.scale)} \, \mathrm{{Beta}}\left({sp.latex(self.a)}, "

@@ -22,6 +22,7 @@ the law (for :math:`S^2`: :math:`C = 1`, :math:`x = (n-1)/2`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -34,14 +35,17 @@ from modelcollapse.families.base import Bias, Family
 from modelcollapse.families.laws import (
     LogParts,
     Multiplicative,
+    PowerParts,
     Wishart,
     digamma_minus_log,
+    log_gamma_ratio,
     trigamma,
 )
 from modelcollapse.numeric import as_float, evaluate
 from modelcollapse.theory.recursion import pooling_weights, recursion_for, solve_numeric
 
-__all__ = ["ParameterMoments", "parameter_moments", "log_moments", "log_parts", "solve_order"]
+__all__ = ["ParameterMoments", "parameter_moments", "log_moments", "log_parts", "solve_order",
+           "power_parts", "power_moment", "PowerMoment"]
 
 
 @dataclass(frozen=True)
@@ -157,3 +161,71 @@ def log_moments(
     for sign, x in parts.spread:
         spread = spread + sign * trigamma(_as_function_of_n(x)(nn))
     return float(np.sum(drift)), float(np.sum(spread))
+
+
+def power_parts(family: Family, *, estimator: str | None = None,
+                bias: Bias | None = None) -> tuple[sp.Symbol, PowerParts] | None:
+    r"""The first positive parameter with a multiplicative exact law, and the exact moments of
+    any real order of one step of it, bias included (:class:`PowerParts`); None where the
+    family has none."""
+    if not family.estimator(estimator).exact:
+        return None
+    for p in family.parameters:
+        if p.domain != "positive":
+            continue
+        law = family.law(p.name, estimator, bias)
+        if isinstance(law, Multiplicative):
+            return p.symbol, law.power_parts(p.symbol)
+    return None
+
+
+@dataclass(frozen=True)
+class PowerMoment:
+    r""":math:`E[\hat\theta_T^r]` (``value``), or None with the ``reason``."""
+
+    value: float | None
+    reason: str | None = None
+
+
+def power_moment(family: Family, values: Mapping[str, np.ndarray], sizes: np.ndarray,
+                 r: float, *, estimator: str | None = None,
+                 bias: Bias | None = None) -> PowerMoment:
+    r"""Moment of real order :math:`r` of a positive parameter with a multiplicative law,
+
+    .. math::
+
+        E[\hat\theta_T^r] = \theta^{*r}\prod_{t=0}^{T} C_t^r \prod_i
+        \left(\frac{\Gamma(x_{i,t} + k_i r)}{\Gamma(x_{i,t})}\right)^{e_i}
+
+    (:class:`~modelcollapse.families.laws.PowerParts`; independent factors), summed on the log
+    scale with :func:`~modelcollapse.families.laws.log_gamma_ratio` so that it stays accurate
+    for :math:`n_t` up to :math:`10^{12}` and beyond. It exists iff every
+    :math:`x_{i,t} + k_i r > 0`.
+
+    >>> from modelcollapse.families import get_family
+    >>> fam = get_family("gaussian-variance")
+    >>> round(power_moment(fam, {"sigma2": np.array([1.0])}, np.array([10]), 1.0).value, 12)
+    1.0
+    """
+    found = power_parts(family, estimator=estimator, bias=bias)
+    if found is None:
+        return PowerMoment(None, f"{family.name} has no positive parameter with an exact "
+                                 "multiplicative law")
+    theta, parts = found
+    name = next(p.name for p in family.parameters if p.symbol == theta)
+    nn = as_float(sizes)
+    r = float(r)
+    total = r * np.log1p(_as_function_of_n(sp.cancel(parts.power_center() - 1))(nn))
+    for e, x, k in parts.gammas:
+        xs = _as_function_of_n(x)(nn)
+        bad = ~(xs + k * r > 0)
+        if np.any(bad):
+            t = int(np.argmax(bad))
+            return PowerMoment(None, f"E[{name}_T^r] does not exist for r = {r:g}: it needs "
+                                     f"{sp.sstr(x)} + ({k})*r > 0, which fails at t={t}, "
+                                     f"n_t={sizes[t]}")
+        total = total + e * log_gamma_ratio(xs, k * r)
+    log_value = r * np.log(float(np.atleast_1d(values[name])[0])) + float(np.sum(total))
+    if log_value > 709.0:
+        return PowerMoment(None, f"E[{name}_T^r] = exp({log_value:.4g}) overflows a float")
+    return PowerMoment(math.exp(log_value))
