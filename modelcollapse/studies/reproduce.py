@@ -35,8 +35,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from modelcollapse.arguments import integer
 from modelcollapse.jsonable import jsonable
 from modelcollapse.studies.figures import (
     f1_dichotomy,
@@ -93,10 +92,11 @@ def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
     Raises
     ------
     ValueError
-        When ``out`` cannot be created or written, or ``seed`` is not an integer >= 0.
+        When ``out`` cannot be created or written, or ``seed`` is negative.
+    TypeError
+        When ``seed`` is not an integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = integer("seed", seed, low=0)
     folder = _output_folder(out)
     settings = QUICK if quick else FULL
     show = sys.stderr.isatty() if progress is None else bool(progress)

@@ -49,6 +49,7 @@ from typing import Any, Final
 import numpy as np
 from scipy import special, stats
 
+from modelcollapse.arguments import integer
 from modelcollapse.families import Bias, Family, family_names, get_family
 from modelcollapse.families.laws import BinomialMean, MultinomialMean, Normal, PoissonMean
 from modelcollapse.jsonable import jsonable
@@ -695,6 +696,8 @@ def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None
     ------
     ValueError
         For an unknown family name or a negative seed.
+    TypeError
+        For a seed that is not an integer.
 
     Examples
     --------
@@ -702,8 +705,7 @@ def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None
     >>> report.passed, report.to_dict()["quick"]
     (True, True)
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = integer("seed", seed, low=0)
     known = family_names()
     if families is None:
         chosen = [get_family(name) for name in known]
