@@ -26,6 +26,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike
 
+from modelcollapse.arguments import integer, probability, real
 from modelcollapse.families.laws import BinomialMean, Law, PoissonMean
 from modelcollapse.symbols import T, n0, n_t, t
 
@@ -112,12 +113,6 @@ def _has_big_ints(sizes: object) -> bool:
         return False
 
 
-def _check_real(name: str, value: object, allowed: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {allowed}, got {name} = {value!r}")
-    return float(value)
-
-
 # --------------------------------------------------------------------------------------------
 # Bernoulli (Wright-Fisher)
 # --------------------------------------------------------------------------------------------
@@ -162,14 +157,10 @@ def bernoulli_fixation_probabilities(
     >>> round(res.at_zero, 6), round(res.at_one, 6)
     (0.375, 0.375)
     """
-    p = _check_real("p", p, "a real number in [0, 1]")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"p must be a real number in [0, 1], got p = {p!r}")
+    p = probability("p", p, low_open=False, high_open=False, allowed="a real number in [0, 1]",
+                    repeat_name=True)
     ns = _check_sizes(sizes)
-    if isinstance(max_work, bool) or not isinstance(max_work, numbers.Integral):
-        raise TypeError(f"max_work must be an integer >= 1, got max_work = {max_work!r}")
-    if max_work < 1:
-        raise ValueError(f"max_work must be an integer >= 1, got max_work = {max_work!r}")
+    max_work = integer("max_work", max_work, low=1, repeat_name=True)
     work = sum((a + 1) * (b + 1) for a, b in zip(ns[:-1], ns[1:], strict=True))
     if work > max_work or (ns[0] + 1) > max_work:
         raise ValueError(
@@ -305,9 +296,8 @@ def poisson_extinction_probability(lam: float, sizes: ArrayLike) -> float:
     >>> round(poisson_extinction_probability(1.0, [1] * 101), 4)  # critical Galton-Watson
     0.9808
     """
-    rate = _check_real("lam", lam, "a finite real number > 0")
-    if not (math.isfinite(rate) and rate > 0.0):
-        raise ValueError(f"lam must be a finite real number > 0, got lam = {lam!r}")
+    rate = real("lam", lam, low=0, low_open=True, allowed="a finite real number > 0",
+                repeat_name=True)
     ns = _check_sizes(sizes)
     if len(ns) > 1 and max(ns) < 2**53:
         arr = np.asarray(ns, dtype=float)

@@ -17,6 +17,7 @@ import numpy as np
 import sympy as sp
 
 from modelcollapse import symbols
+from modelcollapse.arguments import choice, integer
 from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.jsonable import jsonable
@@ -84,8 +85,8 @@ def _bad_simplex(family: Family, raw: Any):
 
 
 def _dimension(family: Family, params: Mapping[str, Any], dim: int | None) -> int:
-    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int) or dim < 1):
-        raise ValueError(f"dim must be an integer >= 1, got {dim!r}")
+    if dim is not None:
+        dim = integer("dim", dim, low=1)
     simplex = [p for p in family.parameters if p.domain == "simplex"]
     if simplex:  # the number of cells is the length of the probability vector
         return len(np.atleast_1d(params.get(simplex[0].name, simplex[0].default)))
@@ -192,8 +193,7 @@ def derive(
     """
     fam = get_family(family)
     est = fam.estimator(estimator)
-    if workflow not in WORKFLOWS:
-        raise ValueError(f"workflow must be one of {', '.join(WORKFLOWS)}, got {workflow!r}")
+    workflow = choice("workflow", workflow, WORKFLOWS)
     schedule = _as_schedule(schedule)
     if bias is not None and not isinstance(bias, Bias):
         raise TypeError(f"bias must be a Bias, got {type(bias).__name__}")
@@ -254,10 +254,14 @@ def _as_schedule(schedule: Schedule | str | None) -> Schedule:
 
 
 def _check_horizon(T: int | float) -> bool:
-    if isinstance(T, float) and math.isinf(T) and T > 0:
-        return True
-    if isinstance(T, bool) or not isinstance(T, int | np.integer) or T < 0:
-        raise ValueError(f"T must be an integer >= 0 or inf, got {T!r}")
+    """True for ``T = inf`` (the limits), False for an integer ``T >= 0``. A float is an
+    allowed kind (for inf), so any other float is a bad value: ``ValueError``."""
+    allowed = "an integer >= 0 or inf"
+    if isinstance(T, float | np.floating):
+        if T == math.inf:
+            return True
+        raise ValueError(f"T must be {allowed}, got {T!r}")
+    integer("T", T, low=0, allowed=allowed)
     return False
 
 

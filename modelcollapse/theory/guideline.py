@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import special
 
+from modelcollapse.arguments import integer, real
+
 __all__ = ["GuidelineRow", "guideline_table", "cheapest_schedule", "error_for_budget"]
 
 
@@ -42,13 +44,9 @@ class GuidelineRow:
         return asdict(self)
 
 
-def _check(n0: int, T: int, variance: float) -> None:
-    if isinstance(n0, bool) or not isinstance(n0, int) or n0 < 1:
-        raise ValueError(f"n0 must be an integer >= 1, got {n0!r}")
-    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ValueError(f"T must be an integer >= 1, got {T!r}")
-    if not (variance > 0 and np.isfinite(variance)):
-        raise ValueError(f"variance must be a finite number > 0, got {variance!r}")
+def _check(n0: int, T: int, variance: float) -> tuple[int, int, float]:
+    return (integer("n0", n0, low=1), integer("T", T, low=1),
+            real("variance", variance, low=0, low_open=True))
 
 
 def _s_values(s_values: Sequence[float]) -> list[float]:
@@ -75,7 +73,7 @@ def guideline_table(n0: int = 100, *, s_values: Sequence[float] = (0.25, 0.5, 1.
     >>> round(rows[1].cost_T / rows[0].cost_T, 1)  # about 3T/4 times dearer
     75.4
     """
-    _check(n0, T, variance)
+    n0, T, variance = _check(n0, T, variance)
     return [_row(n0, T, s, 1.0, variance) for s in _s_values(s_values)]
 
 
@@ -90,9 +88,8 @@ def cheapest_schedule(n0: int, delta: float, *, T: int = 100,
     >>> row.error_factor <= 1.5 + 1e-12
     True
     """
-    if not (delta > 0 and np.isfinite(delta)):
-        raise ValueError(f"delta must be a finite number > 0, got {delta!r}")
-    _check(n0, T, 1.0)
+    delta = real("delta", delta, low=0, low_open=True)
+    n0, T, _ = _check(n0, T, 1.0)
     rows = [_row(n0, T, s, max(1.0, float(special.zeta(1 + s)) / delta), 1.0)
             for s in _s_values(s_values)]
     return min(rows, key=lambda r: r.cost_T)
@@ -109,7 +106,7 @@ def error_for_budget(n0: int, budget: float, *, T: int = 100,
     >>> row.cost_T <= 1e9
     True
     """
-    _check(n0, T, variance)
+    n0, T, variance = _check(n0, T, variance)
     rows = []
     for s in _s_values(s_values):
         unit = _row(n0, T, s, 1.0, variance).cost_T

@@ -28,11 +28,12 @@ quotations from the paper.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike
+
+from modelcollapse.arguments import choice, integer, real
 
 __all__ = [
     "r",
@@ -49,39 +50,13 @@ _METHODS = ("exact", "quad")
 
 
 # --------------------------------------------------------------------------------------------
-# validation
+# isotropic case
 # --------------------------------------------------------------------------------------------
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 1, got {name} = {value!r}")
-    if int(value) < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {name} = {value!r}")
-    return int(value)
-
-
-def _check_inverse_sum(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"inverse_sum must be a real number >= 0 (inf allowed), got inverse_sum = {value!r}"
-        )
-    x = float(value)
-    if math.isnan(x) or x < 0.0:
-        raise ValueError(
-            f"inverse_sum must be a real number >= 0 (inf allowed), got inverse_sum = {value!r}"
-        )
-    return x
 
 
 def _spread(n0: int, inverse_sum: float) -> float:
     """:math:`r = \\sqrt{n_0 S_T}` (``inf`` when ``inverse_sum`` is infinite)."""
     return math.sqrt(n0 * inverse_sum) if math.isfinite(inverse_sum) else math.inf
-
-
-# --------------------------------------------------------------------------------------------
-# isotropic case
-# --------------------------------------------------------------------------------------------
 
 
 def _exact(rr: float, dim: int) -> float:
@@ -177,11 +152,10 @@ def improvement_probability(
     >>> round(improvement_probability(100, 0.01, dim=5), 3)
     0.157
     """
-    n0 = _check_positive_int("n0", n0)
-    s_t = _check_inverse_sum(inverse_sum)
-    dim = _check_positive_int("dim", dim)
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got method = {method!r}")
+    n0 = integer("n0", n0, low=1, repeat_name=True)
+    s_t = real("inverse_sum", inverse_sum, low=0, finite=False, repeat_name=True)
+    dim = integer("dim", dim, low=1, repeat_name=True)
+    method = choice("method", method, _METHODS, repeat_name=True)
     rr = _spread(n0, s_t)
     return _exact(rr, dim) if method == "exact" else _quad(rr, dim)
 
@@ -267,14 +241,12 @@ def improvement_probability_general(
     >>> 0.2 < est < 0.35 and se < 0.01
     True
     """
-    n0 = _check_positive_int("n0", n0)
-    s_t = _check_inverse_sum(inverse_sum)
+    n0 = integer("n0", n0, low=1, repeat_name=True)
+    s_t = real("inverse_sum", inverse_sum, low=0, finite=False, repeat_name=True)
     v, chol = _check_covariance(covariance)
-    draws = _check_positive_int("draws", draws)
-    if draws < 2:
-        raise ValueError(f"draws must be an integer >= 2, got draws = {draws!r}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"seed must be an integer or None, got seed = {seed!r}")
+    draws = integer("draws", draws, low=2, repeat_name=True)
+    if seed is not None:
+        seed = integer("seed", seed, allowed="an integer or None", repeat_name=True)
     rr = _spread(n0, s_t)
     if rr == 0.0:
         return 0.5, 0.0
@@ -327,7 +299,7 @@ def improvement_probability_symbolic(*, dim: int = 1) -> sp.Expr:
     >>> round(float(improvement_probability_symbolic(dim=2).subs(r, 1).evalf()), 4)
     0.2764
     """
-    dim = _check_positive_int("dim", dim)
+    dim = integer("dim", dim, low=1, repeat_name=True)
     if dim == 1:
         return sp.atan(2 / r) / sp.pi
     x = sp.Symbol("x", positive=True)
