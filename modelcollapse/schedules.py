@@ -53,6 +53,7 @@ import numpy as np
 import sympy as sp
 
 from modelcollapse import symbols as _sym
+from modelcollapse.arguments import integer, real
 from modelcollapse.expressions import as_expression, parse_expression
 from modelcollapse.numeric import evaluate
 
@@ -302,14 +303,6 @@ def _as_exponent(a: Any) -> sp.Expr:
     return value
 
 
-def _check_int(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 # ----------------------------------------------------------------------------------------
 # exact sizes beyond float64
 # ----------------------------------------------------------------------------------------
@@ -551,20 +544,13 @@ class Schedule:
     def __init__(
         self, expression: str | sp.Expr = "n0", *, n0: int = 100, s: float | None = None
     ) -> None:
-        if isinstance(n0, bool) or not isinstance(n0, numbers.Integral):
-            raise TypeError(f"n0 must be an int >= 1, got {n0!r} ({type(n0).__name__})")
-        if n0 < 1:
-            raise ValueError(f"n0 must be an integer >= 1, got {n0!r}")
+        n0 = integer("n0", n0, low=1)
         if n0 >= _SIZE_LIMIT:
             raise ValueError(f"n0 must be an integer >= 1 below 10**{MAX_SIZE_DIGITS}, got one "
                              f"of about {int(n0).bit_length() / _LOG2_10:.0f} digits")
         if s is not None:
-            if isinstance(s, bool) or not isinstance(s, numbers.Real):
-                raise TypeError(f"s must be a positive real number or None, got {s!r}")
-            if not (math.isfinite(float(s)) and s > 0):
-                raise ValueError(f"s must be a finite number > 0, got {s!r}")
-            s = float(s)
-        self._n0 = int(n0)
+            s = real("s", s, low=0, low_open=True)
+        self._n0 = n0
         self._s: float | None = s
         values = {"t": _t, "n0": sp.Integer(self._n0), "s": _s}
         if s is not None:
@@ -620,12 +606,11 @@ class Schedule:
         if not values:
             raise ValueError("sizes must list at least n_0, got an empty sequence")
         checked = []
-        for i, v in enumerate(values):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise ValueError(f"sizes must be integers >= 1, got {v!r} at t={i}")
-            if v < 1:
-                raise ValueError(f"sizes must be integers >= 1, got {v!r} at t={i}")
-            checked.append(int(v))
+        for t, v in enumerate(values):
+            try:
+                checked.append(integer("sizes", v, low=1, allowed="integers >= 1"))
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"{exc} at t={t}") from None
         self = cls.__new__(cls)
         self._text = None
         self._n0 = checked[0]
@@ -987,8 +972,8 @@ class Schedule:
         ...
         ValueError: n_t must be an integer >= 2 for gaussian-variance, got 1 at t=3 (schedule ...
         """
-        T = _check_int(T, "T", 0)
-        minimum = _check_int(minimum, "minimum", 1)
+        T = integer("T", T, low=0)
+        minimum = integer("minimum", minimum, low=1)
         if self._sizes is not None:
             if T >= len(self._sizes):
                 raise ValueError(
@@ -1023,7 +1008,7 @@ class Schedule:
         >>> Schedule("n0*exp(t)", n0=1).size(60)  # ceil(e**60), exactly
         114200738981568428366295719
         """
-        t = _check_int(t, "t", 0)
+        t = integer("t", t, low=0)
         if t == 0:
             return self._n0
         if self._sizes is not None:

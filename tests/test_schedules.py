@@ -177,8 +177,10 @@ def test_bad_arguments() -> None:
         Schedule("n0*t**(1+s)", s=-1)
     with pytest.raises(ValueError, match=r"uses s but no value was given"):
         Schedule("n0*t**(1+s)").sizes(3)
-    for bad_T in (-1, 2.0, True, "3"):
-        with pytest.raises(ValueError, match=r"T must be an integer >= 0"):
+    with pytest.raises(ValueError, match=r"T must be an integer >= 0, got -1"):
+        Schedule().sizes(-1)
+    for bad_T in (2.0, True, "3"):  # wrong kinds (STYLE 5)
+        with pytest.raises(TypeError, match=r"T must be an integer >= 0"):
             Schedule().sizes(bad_T)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"minimum must be an integer >= 1"):
         Schedule().sizes(3, minimum=0)
@@ -383,7 +385,7 @@ def test_from_sizes() -> None:
         Schedule.from_sizes([1, 5]).sizes(1, minimum=2)
     with pytest.raises(ValueError, match=r"got 0 at t=1"):
         Schedule.from_sizes([3, 0])
-    with pytest.raises(ValueError, match=r"got 2.5 at t=1"):
+    with pytest.raises(TypeError, match=r"got 2.5 at t=1"):
         Schedule.from_sizes([3, 2.5])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"empty"):
         Schedule.from_sizes([])
