@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ from typing import Any, get_args
 import sympy as sp
 
 from modelcollapse import symbols
+from modelcollapse.arguments import choice, integer, real
 from modelcollapse.expressions import parse_expression
 from modelcollapse.families.base import Domain, Estimator, Family, Kind, Parameter
 from modelcollapse.families.laws import Law, Normal
@@ -157,23 +159,11 @@ def _check_identifier(value: Any, what: str) -> str:
     return value
 
 
-def _check_choice(value: Any, what: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{what} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
-
-
-def _check_min_size(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"min_size must be an integer >= 1, got {value!r}")
-    return value
-
-
 def _make_parameter(parameter: str, domain: str, kind: str, default: Any, family: str,
                     description: str) -> Parameter:
     _check_identifier(parameter, "parameter")
-    _check_choice(domain, "domain", DOMAINS)
-    _check_choice(kind, "kind", KINDS)
+    choice("domain", domain, DOMAINS)
+    choice("kind", kind, KINDS)
     if default is None:
         default = _DEFAULTS[domain]
     p = Parameter(parameter, parameter, domain, 0.0, kind, description)  # type: ignore[arg-type]
@@ -203,11 +193,8 @@ def _constants(constants: Mapping[str, Any] | None, family: str,
         if key in taken:
             raise ValueError(f"constant {key!r} of family {family} has the name of the "
                              "parameter or the variable")
-        if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not math.isfinite(value):
-            raise ValueError(f"constant {key} of family {family} must be a finite number, got "
-                             f"{value!r}")
-        out[key] = sp.Integer(value) if isinstance(value, int) else _exact(value)
+        real(f"constant {key} of family {family}", value)
+        out[key] = sp.Integer(value) if isinstance(value, numbers.Integral) else _exact(value)
     return out
 
 
@@ -391,6 +378,9 @@ def from_moment_map(
         One-line messages for a bad name, parameter, domain, kind, default, min_size, for text
         the whitelist parser refuses (unknown names, calls other than log/exp/sqrt...), for a
         moment map that is not finite or a variance that is negative at the default value.
+    TypeError
+        For a value of the wrong kind: a name that is not a str, a float or bool for
+        ``min_size``, a constant or default that is not a number.
 
     Examples
     --------
@@ -406,7 +396,7 @@ def from_moment_map(
     ValueError: call "__import__('os')" is not allowed in variance of family bad ...
     """
     name = _check_name(name)
-    min_size = _check_min_size(min_size)
+    min_size = integer("min_size", min_size, low=1)
     p = _make_parameter(parameter, domain, kind, default, name, "user-defined parameter")
     theta = p.symbol
     names = {**_constants(constants, name, (parameter,)), parameter: theta, "n": symbols.n}
@@ -649,7 +639,7 @@ def from_log_density(
     variable = _check_identifier(variable, "variable")
     if variable == parameter:
         raise ValueError(f"variable and parameter must differ, both are {variable!r}")
-    min_size = _check_min_size(min_size)
+    min_size = integer("min_size", min_size, low=1)
     named = _constants(constants, name, (parameter, variable))
     if not isinstance(support, tuple | list) or len(support) != 2:
         raise ValueError(f"support must be a pair (low, high), got {support!r}")
