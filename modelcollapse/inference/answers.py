@@ -64,7 +64,6 @@ cubic 1.0 0.0
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -74,6 +73,7 @@ import numpy as np
 import sympy as sp
 
 from modelcollapse import symbols
+from modelcollapse.arguments import choice, integer, probability, real
 from modelcollapse.families import Family, get_family
 from modelcollapse.families.laws import Law, Multiplicative
 from modelcollapse.inference.data import resolve_family
@@ -131,19 +131,6 @@ def _draws(kappa: Any, alpha: Any | None = None) -> tuple[np.ndarray, np.ndarray
         raise ValueError(f"kappa and alpha must have the same length (one pair per draw), got "
                          f"{k.size} and {a.size}")
     return k, a
-
-
-def _check_epsilon(epsilon: Any) -> float:
-    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not (
-            0.0 < float(epsilon) < 1.0):
-        raise ValueError(f"epsilon must be in (0, 1), got {epsilon!r}")
-    return float(epsilon)
-
-
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -313,9 +300,7 @@ def growth_summary(kappa: Any, alpha: Any, *, hdi_prob: float = 0.94,
     (2.3333333333333335, 4.0)
     """
     k, a = _draws(kappa, alpha)
-    if isinstance(hdi_prob, bool) or not isinstance(hdi_prob, numbers.Real) or not (
-            0 < hdi_prob < 1):
-        raise ValueError(f"hdi_prob must be in (0, 1), got {hdi_prob!r}")
+    hdi_prob = probability("hdi_prob", hdi_prob)
     return {
         "kappa": _summary(k, hdi_prob),
         "alpha": _summary(a, hdi_prob),
@@ -646,7 +631,7 @@ def _select(kappa: np.ndarray, alpha: np.ndarray, draws: int | None,
     """``draws`` pairs: a random subset, or every pair repeated evenly when asking for more."""
     if draws is None:
         return kappa, alpha
-    draws = _check_int("draws", draws, 1)
+    draws = integer("draws", draws, low=1)
     m = kappa.size
     if draws <= m:
         idx = rng.choice(m, size=draws, replace=False)
@@ -660,16 +645,15 @@ def _prepare(kappa: Any, alpha: Any, family: Any, schedules: Any, horizon: Any, 
              ) -> tuple[np.ndarray, np.ndarray, _Walk, dict[str, Schedule], int, float]:
     k, a = _draws(kappa, alpha)
     fam = _check_family(family)
-    horizon = _check_int("horizon", horizon, 1)
-    eps = _check_epsilon(epsilon)
+    horizon = integer("horizon", horizon, low=1)
+    eps = probability("epsilon", epsilon)
     plans = _check_schedules(schedules)
-    if start is not None and not (isinstance(start, numbers.Real) and math.isfinite(start)
-                                  and start > 0):
-        raise ValueError(f"start must be a finite number > 0 or None, got {start!r}")
+    if start is not None:
+        real("start", start, low=0, low_open=True, allowed="a finite number > 0 or None")
     if last_n is not None:
-        _check_int("last_n", last_n, 1)
-    if method is not None and method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        integer("last_n", last_n, low=1)
+    if method is not None:
+        choice("method", method, METHODS)
     return k, a, fam, plans, horizon, eps
 
 
@@ -935,8 +919,8 @@ def prior_draws(draws: int = 4000, *, n_min: int = PRIOR_N_MIN,
     >>> bool(np.all(k * 20.0 ** -a < 1)), bool(np.all((a > 0.05) & (a < 3)))
     (True, True)
     """
-    draws = _check_int("draws", draws, 1)
-    n_min = _check_int("n_min", n_min, 1)
+    draws = integer("draws", draws, low=1)
+    n_min = integer("n_min", n_min, low=1)
     rng = _rng(seed)
     alpha = 0.05 + 2.95 * rng.beta(2.0, 2.0, size=draws)
     b = rng.beta(1.0, 3.0, size=draws)

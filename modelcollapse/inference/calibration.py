@@ -19,8 +19,6 @@ the data are swapped with :func:`~modelcollapse.inference.model.set_data`.
 from __future__ import annotations
 
 import importlib.util
-import math
-import numbers
 import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -31,6 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as _stats
 
+from modelcollapse.arguments import choice, integer, probability, real
 from modelcollapse.families import Bias, Family
 from modelcollapse.inference.data import Trajectories, load_trajectories, resolve_family
 from modelcollapse.inference.fit import (
@@ -71,12 +70,6 @@ DEFAULT_GRID = ((0.5, 0.5), (1.0, 1.0), (4.0, 1.5))
 _MIN_EXPECTED = 5
 
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 @contextmanager
 def _quiet() -> Iterator[None]:
     """The fit's quiet mode (no PyMC info lines, no BLAS note), and no ConvergenceWarning:
@@ -109,18 +102,16 @@ class Design:
     schedule: Schedule | str | Sequence[int] = DEFAULT_SIZES
 
     def __post_init__(self) -> None:
-        _check_int("trajectories", self.trajectories, 1)
-        _check_int("generations", self.generations, 1)
+        integer("trajectories", self.trajectories, low=1)
+        integer("generations", self.generations, low=1)
         s = self.schedule
         if isinstance(s, Schedule | str):
             return
         if not isinstance(s, Sequence) or len(s) == 0:
             raise ValueError(f"schedule must be a Schedule, an expression or a non-empty "
                              f"sequence of sizes, got {s!r}")
-        for v in s:
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 2:
-                raise ValueError(f"schedule sizes must be integers >= 2, got {v!r}")
-        object.__setattr__(self, "schedule", tuple(int(v) for v in s))
+        sizes = tuple(integer("schedule sizes", v, low=2, allowed="integers >= 2") for v in s)
+        object.__setattr__(self, "schedule", sizes)
 
     def as_schedule(self) -> Schedule:
         s = self.schedule
@@ -165,10 +156,7 @@ def _as_design(design: Design | None, trajectories: int, generations: int,
 
 
 def _check_truth(kappa: Any, alpha: Any, design: Design, family: Family) -> tuple[float, float]:
-    for name, v in (("kappa", kappa), ("alpha", alpha)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
-            raise ValueError(f"true {name} must be a finite number, got {v!r}")
-    kappa, alpha = float(kappa), float(alpha)
+    kappa, alpha = real("true kappa", kappa), real("true alpha", alpha)
     if kappa < 0:
         raise ValueError(f"true kappa must be >= 0, got {kappa}")
     if alpha <= 0:
@@ -204,7 +192,7 @@ trajectory 11..11, n 20..200)
 
     fam, estimator = resolve_family(family)
     kappa, alpha = _check_truth(kappa, alpha, design, fam)
-    seed = _check_int("seed", seed, 0)
+    seed = integer("seed", seed, low=0)
     values = parameter_values(fam, params)
     p = fam.parameters[0]
     constants = {c.name: float(values[c.name][0]) for c in fam.constants}
@@ -261,8 +249,7 @@ _COMPILED: dict[tuple, Any] = {}
 
 
 def _choose(sampler: str) -> str:
-    if sampler not in ("auto", "pymc", "nutpie"):
-        raise ValueError(f"sampler must be one of auto, pymc, nutpie, got {sampler!r}")
+    sampler = choice("sampler", sampler, ("auto", "pymc", "nutpie"))
     available = importlib.util.find_spec("nutpie") is not None
     if sampler == "nutpie" and not available:
         raise ValueError("sampler 'nutpie' needs the nutpie package (pip install nutpie); "
@@ -311,12 +298,11 @@ class Refitter:
     def fit(self, data: Any, *, draws: int = 1000, tune: int = 1000, chains: int = 4,
             seed: int = 0, cores: int | None = None, target_accept: float = 0.9
             ) -> BiasPosterior:
-        draws = _check_int("draws", draws, 1)
-        tune = _check_int("tune", tune, 0)
-        chains = _check_int("chains", chains, 1)
-        seed = _check_int("seed", seed, 0)
-        if not 0 < target_accept < 1:
-            raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+        draws = integer("draws", draws, low=1)
+        tune = integer("tune", tune, low=0)
+        chains = integer("chains", chains, low=1)
+        seed = integer("seed", seed, low=0)
+        target_accept = probability("target_accept", target_accept)
         start = time.perf_counter()
         with _quiet():
             set_data(self.model, data)
@@ -333,7 +319,7 @@ class Refitter:
             compiled = self._compiled.with_data(**st.arrays, n_min=np.asarray(st.n_min))
             kwargs: dict[str, Any] = {}
             if cores is not None:
-                kwargs["cores"] = _check_int("cores", cores, 1)
+                kwargs["cores"] = integer("cores", cores, low=1)
             idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed,
                                   progress_bar=False, save_warmup=False,
                                   target_accept=target_accept, **kwargs)
@@ -367,13 +353,13 @@ def rank_uniformity(ranks: Any, rank_draws: int = RANK_DRAWS, bins: int | None =
     True
     """
     r = np.asarray(ranks)
-    rank_draws = _check_int("rank_draws", rank_draws, 1)
+    rank_draws = integer("rank_draws", rank_draws, low=1)
     if r.ndim != 1 or r.size == 0 or not np.issubdtype(r.dtype, np.integer):
         raise ValueError("ranks must be a non-empty one-dimensional array of integers")
     if r.min() < 0 or r.max() > rank_draws:
         raise ValueError(f"ranks must lie in 0..{rank_draws}, got {r.min()}..{r.max()}")
     values = rank_draws + 1
-    bins = _bins_for(r.size, rank_draws) if bins is None else _check_int("bins", bins, 2)
+    bins = _bins_for(r.size, rank_draws) if bins is None else integer("bins", bins, low=2)
     if values % bins:
         raise ValueError(f"bins must divide the {values} rank values, got {bins}")
     if bins < 2:
@@ -493,12 +479,10 @@ def sbc(*, replications: int = 100, trajectories: int = 5, generations: int = 30
     ``failure_rate / 3``, so a correct model fails with probability at most ``failure_rate``.
     ``seed`` fixes everything.
     """
-    replications = _check_int("replications", replications, 2 * _MIN_EXPECTED)
-    rank_draws = _check_int("rank_draws", rank_draws, 1)
-    if isinstance(failure_rate, bool) or not isinstance(failure_rate, numbers.Real) \
-            or not 0 < failure_rate < 1:
-        raise ValueError(f"failure_rate must be in (0, 1), got {failure_rate!r}")
-    seed = _check_int("seed", seed, 0)
+    replications = integer("replications", replications, low=2 * _MIN_EXPECTED)
+    rank_draws = integer("rank_draws", rank_draws, low=1)
+    failure_rate = probability("failure_rate", failure_rate)
+    seed = integer("seed", seed, low=0)
     if draws * chains < rank_draws:
         raise ValueError(f"chains x draws = {chains * draws} is below rank_draws = "
                          f"{rank_draws}")
@@ -649,7 +633,7 @@ def recovery_grid(grid: Sequence[tuple[float, float]] = DEFAULT_GRID, *,
         if not isinstance(cell, Sequence) or len(cell) != 2:
             raise ValueError(f"grid cells must be (kappa, alpha) pairs, got {cell!r}")
         checked.append(_check_truth(cell[0], cell[1], design, fam))
-    seed = _check_int("seed", seed, 0)
+    seed = integer("seed", seed, low=0)
     rows = []
     fits = fit_simulated(design, checked, family=fam, seed=seed, priors=priors,
                          sampler=sampler, draws=draws, tune=tune, chains=chains, cores=cores)

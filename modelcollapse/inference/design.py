@@ -17,7 +17,6 @@ size near 600 (``tests/inference/test_design.py`` shows it).
 
 from __future__ import annotations
 
-import numbers
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from modelcollapse.arguments import integer
 from modelcollapse.families import Family
 from modelcollapse.inference.calibration import (
     Design,
-    _check_int,
     _check_truth,
     _choose,
     fit_simulated,
@@ -91,10 +90,6 @@ class DesignReport:
         return format_designs([self])
 
 
-def _check_replications(replications: Any) -> int:
-    return _check_int("replications", replications, 1)
-
-
 def expected_widths(design: Design, *, kappa: float, alpha: float, replications: int = 20,
                     seed: int = 0, draws: int = 1000, tune: int = 1000, chains: int = 4,
                     family: str | Family = "gaussian-variance", priors: Priors | None = None,
@@ -106,8 +101,8 @@ def expected_widths(design: Design, *, kappa: float, alpha: float, replications:
     """
     if not isinstance(design, Design):
         raise TypeError(f"design must be a Design, not {type(design).__name__}")
-    replications = _check_replications(replications)
-    seed = _check_int("seed", seed, 0)
+    replications = integer("replications", replications, low=1)
+    seed = integer("seed", seed, low=0)
     fam, _ = resolve_family(family)
     kappa, alpha = _check_truth(kappa, alpha, design, fam)
     start = time.perf_counter()
@@ -138,8 +133,7 @@ def compare_designs(designs: Sequence[Design], *, kappa: float, alpha: float,
     for d in designs:
         if not isinstance(d, Design):
             raise TypeError(f"designs must be Design objects, got {type(d).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = integer("seed", seed, low=0)
     return [expected_widths(d, kappa=kappa, alpha=alpha, replications=replications,
                             seed=seed, **kwargs) for d in designs]
 

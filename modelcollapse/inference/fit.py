@@ -26,6 +26,7 @@ with warnings.catch_warnings():
     import arviz as az
     import pymc as pm
 
+from modelcollapse.arguments import choice, integer, probability
 from modelcollapse.families import Family
 from modelcollapse.inference.data import Trajectories
 from modelcollapse.inference.model import Priors, _as_data, build_model
@@ -79,8 +80,7 @@ def _extreme(arrays: list[np.ndarray], how: Any) -> float:
 
 
 def _choose_sampler(sampler: str) -> str:
-    if sampler not in SAMPLERS:
-        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    sampler = choice("sampler", sampler, SAMPLERS)
     available = importlib.util.find_spec("nutpie") is not None
     if sampler == "auto":
         return "nutpie" if available else "pymc"
@@ -88,12 +88,6 @@ def _choose_sampler(sampler: str) -> str:
         raise ValueError("sampler 'nutpie' needs the nutpie package (pip install nutpie); "
                          "allowed: pymc, auto")
     return sampler
-
-
-def _positive_int(name: str, value: Any, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 @dataclass
@@ -286,12 +280,11 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
     After sampling, one :class:`ConvergenceWarning` names every failed diagnostic (r-hat >
     1.01, bulk ESS < 400, divergences).
     """
-    draws = _positive_int("draws", draws)
-    tune = _positive_int("tune", tune, 0)
-    chains = _positive_int("chains", chains)
-    seed = _positive_int("seed", seed, 0)
-    if not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+    draws = integer("draws", draws, low=1)
+    tune = integer("tune", tune, low=0)
+    chains = integer("chains", chains, low=1)
+    seed = integer("seed", seed, low=0)
+    target_accept = probability("target_accept", target_accept)
     chosen = _choose_sampler(sampler)
     tr: Trajectories = _as_data(data, family)
     verbose = bool(progress)
@@ -305,7 +298,7 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
             "target_accept": target_accept, "nuts_sampler": chosen,
         }
         if cores is not None:
-            kwargs["cores"] = _positive_int("cores", cores)
+            kwargs["cores"] = integer("cores", cores, low=1)
         if chosen == "pymc":
             # b and alpha are strongly correlated (the data fix the bias near the typical n,
             # b is the bias at the smallest n): a dense mass matrix samples the two-parameter

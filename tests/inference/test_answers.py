@@ -383,7 +383,6 @@ _PLANS = {"s": Schedule("n0", n0=20)}
     (dict(epsilon=1.0), r"epsilon must be in \(0, 1\)"),
     (dict(epsilon=1.5), r"epsilon must be in \(0, 1\)"),
     (dict(horizon=0), "horizon must be an integer >= 1"),
-    (dict(horizon=2.5), "horizon must be an integer >= 1"),
     (dict(kappa=[-0.1]), "kappa must be >= 0"),
     (dict(alpha=[0.0]), "alpha must be > 0"),
     (dict(alpha=[-1.0]), "alpha must be > 0"),
@@ -404,6 +403,19 @@ def test_bad_inputs(kwargs: dict, match: str) -> None:
     kappa, alpha = args.pop("kappa"), args.pop("alpha")
     with pytest.raises(ValueError, match=match):
         collapse_probability(kappa, alpha, **args)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    (dict(horizon=2.5), "horizon must be an integer >= 1, got 2.5"),
+    (dict(epsilon="0.1"), r"epsilon must be in \(0, 1\), got '0.1'"),
+    (dict(start="1"), "start must be a finite number > 0 or None, got '1'"),
+])
+def test_bad_kinds(kwargs: dict, match: str) -> None:
+    """A value of the wrong kind (a float for an integer, a string for a number) is a
+    TypeError (STYLE 5)."""
+    args = {"schedules": _PLANS, "horizon": 5, "epsilon": 0.1, **kwargs}
+    with pytest.raises(TypeError, match=match):
+        collapse_probability([0.5], [0.5], **args)
 
 
 def test_bad_inputs_elsewhere() -> None:

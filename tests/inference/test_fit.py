@@ -159,12 +159,17 @@ def test_noisy_model_samples():
     ("kwargs", "message"),
     [({"sampler": "stan"}, r"sampler must be one of auto, pymc, nutpie, got 'stan'"),
      ({"draws": 0}, r"draws must be an integer >= 1, got 0"),
-     ({"chains": 1.5}, r"chains must be an integer >= 1"),
      ({"target_accept": 1.0}, r"target_accept must be in \(0, 1\)")],
 )
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         fit({"t": [0, 1], "n": [5, 5], "estimate": [1.0, 0.8]}, **kwargs)
+
+
+def test_wrong_kind_is_a_type_error():
+    """A float for an integer is a wrong kind, not a wrong value (STYLE 5)."""
+    with pytest.raises(TypeError, match=r"chains must be an integer >= 1, got 1.5"):
+        fit({"t": [0, 1], "n": [5, 5], "estimate": [1.0, 0.8]}, chains=1.5)
 
 
 @pytest.mark.skipif(HAS_NUTPIE, reason="nutpie is installed")
