@@ -107,6 +107,7 @@ import numpy as np
 import xarray as xr
 from scipy.special import expit
 
+from modelcollapse.arguments import choice, integer
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.studies.realdata.fitters import SeparationError, fit_linear, fit_logistic
@@ -317,12 +318,6 @@ class RealDataResult:
         return "\n".join(lines)
 
 
-def _int_arg(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def run_realdata(
     *,
     dataset: str = "breast_cancer",
@@ -361,13 +356,10 @@ def run_realdata(
     """
     start = time.perf_counter()
     defaults = QUICK if quick else FULL
-    T = _int_arg("T", defaults["T"] if T is None else T, 1)
-    reps = _int_arg("reps", defaults["reps"] if reps is None else reps, 2)
-    n0 = _int_arg("n0", n0, 2)
-    variants = tuple(variants)
-    for v in variants:
-        if v not in VARIANTS:
-            raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {v!r}")
+    T = integer("T", defaults["T"] if T is None else T, low=1)
+    reps = integer("reps", defaults["reps"] if reps is None else reps, low=2)
+    n0 = integer("n0", n0, low=2)
+    variants = tuple(choice("variant", v, VARIANTS) for v in variants)
     schedules = tuple(schedules)
     if not schedules or not variants:
         raise ValueError("at least one schedule and one variant are needed")
