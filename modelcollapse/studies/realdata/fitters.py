@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.special import expit
 
+from modelcollapse.arguments import real
+
 __all__ = ["fit_logistic", "fit_linear", "SeparationError", "SEPARATION_ETA", "MAX_NEWTON",
            "NEWTON_TOL"]
 
@@ -149,8 +151,7 @@ def fit_logistic(
     X, y, w = _batch(X, y, weights)
     if np.any((y < 0) | (y > 1)) or np.any(w < 0):
         raise ValueError("logistic responses must lie in [0, 1] and weights be >= 0")
-    if ridge < 0:
-        raise ValueError(f"ridge must be >= 0, got {ridge}")
+    ridge = real("ridge", ridge, low=0)
     reps, d = y.shape[0], X.shape[-1]
     theta = np.zeros((reps, d)) if theta0 is None else np.array(theta0, dtype=float, copy=True)
     active = np.ones(reps, dtype=bool)

@@ -107,7 +107,7 @@ import numpy as np
 import xarray as xr
 from scipy.special import expit
 
-from modelcollapse.arguments import choice, integer
+from modelcollapse.arguments import choice, integer, real
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.studies.realdata.fitters import SeparationError, fit_linear, fit_logistic
@@ -363,7 +363,7 @@ def run_realdata(
     schedules = tuple(schedules)
     if not schedules or not variants:
         raise ValueError("at least one schedule and one variant are needed")
-    ridge = LOGISTIC_RIDGE if ridge is None else float(ridge)
+    ridge = LOGISTIC_RIDGE if ridge is None else real("ridge", ridge, low=0)
     table = load_table(dataset, data=data, target=target)
     model = _full_fit(table, ridge)
     sizes = np.array([Schedule(s, n0=n0).sizes(T) for s in schedules], dtype=np.int64)
