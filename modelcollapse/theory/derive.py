@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 from modelcollapse import symbols
-from modelcollapse.arguments import choice, integer
+from modelcollapse.arguments import choice, integer, real
 from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.jsonable import jsonable
@@ -25,7 +25,14 @@ from modelcollapse.schedules import Schedule
 from modelcollapse.theory import absorption, criteria
 from modelcollapse.theory.latex import latex
 from modelcollapse.theory.limits import limit_values
-from modelcollapse.theory.moments import log_moments, log_parts, parameter_moments, solve_order
+from modelcollapse.theory.moments import (
+    log_moments,
+    log_parts,
+    parameter_moments,
+    power_moment,
+    power_parts,
+    solve_order,
+)
 from modelcollapse.theory.recursion import MomentRecursion, recursion_for, solve_symbolic
 
 __all__ = ["Derivation", "derive", "parameter_values"]
@@ -173,6 +180,7 @@ def derive(
     params: Mapping[str, Any] | None = None,
     bias: Bias | None = None,
     dim: int | None = None,
+    moment: float | None = None,
 ) -> Derivation:
     r"""Symbolic and numeric results for ``family`` under ``schedule`` up to generation ``T``.
 
@@ -181,7 +189,11 @@ def derive(
     ``log_mean_T`` and ``log_variance_T`` of :math:`\log(\hat\theta_T/\theta^*)` for a
     positive scale or rate (of :math:`\log\det(\hat\Sigma_T\Sigma^{-1})` for a covariance;
     None otherwise), ``collapse_probability_T`` (Bernoulli fixation, Poisson extinction),
-    ``collapses`` and ``required_growth_exponent`` (:math:`p^* = \max(1, 1/\alpha)`).
+    ``collapses`` and ``required_growth_exponent`` (:math:`p^*`, read off the family's moment
+    map: :math:`\max(1, 1/\alpha)` for every built-in family). With ``moment=r``, also
+    ``moment_T`` :math:`= E[\hat\theta_T^r]` for a positive parameter with a multiplicative
+    law, any real :math:`r` (:func:`~modelcollapse.theory.moments.power_moment`; None, with the
+    reason in the notes, where it does not exist).
 
     Examples
     --------
@@ -237,6 +249,23 @@ def derive(
                                                      values=values)
         numbers["required_growth_exponent"] = None if exponent is None else float(exponent)
         notes += [note for note in found.notes if note not in notes]
+    if moment is not None:
+        r = real("moment", moment)
+        if infinite or workflow != "replace":
+            numbers["moment_T"] = None
+            notes.append("moment_T is computed at a finite T of the replace workflow")
+        else:
+            found_moment = power_moment(fam, values, schedule.sizes(
+                int(T), minimum=minimum, family=fam.name), r, estimator=est.name, bias=bias)
+            numbers["moment_T"] = found_moment.value
+            if found_moment.reason:
+                notes.append(found_moment.reason)
+        parts = power_parts(fam, estimator=est.name, bias=Bias.symbolic if bias else None)
+        if parts is not None:
+            t, rr = symbols.t, sp.Rational(repr(r))
+            step = parts[1].moment(rr).subs(symbols.n, symbols.n_t[t])
+            horizon = sp.oo if infinite else symbols.T
+            expressions["moment_T"] = parts[0] ** rr * sp.Product(step, (t, 0, horizon))
     if numbers["collapses"] is None and not any("undecided" in note for note in notes):
         notes.append("the schedule's growth could not be classified: collapse undecided")
     return Derivation(fam.name, est.name, workflow, schedule, T, bias, numbers, expressions,

@@ -9,9 +9,12 @@ import math
 import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 
+from modelcollapse import symbols
 from modelcollapse.families import Bias, from_moment_map, get_family
 from modelcollapse.schedules import Schedule
+from modelcollapse.theory import derive
 from modelcollapse.theory.moments import power_moment
 from tests.validation.zscores import mean_z
 
@@ -113,3 +116,20 @@ def test_power_moment_against_monte_carlo():
     theory = power_moment(get_family("gaussian-variance"), {"sigma2": np.array([1.0])},
                           np.full(T + 1, n), r).value
     assert abs(mean_z(x**r, theory)) < Z_TOL
+
+
+def test_derive_reports_moment_T_and_its_formula():
+    n, T = 10, 9
+    d = derive("gaussian-variance", schedule=Schedule("n0", n0=n), T=T, moment=0.5)
+    alpha = mpmath.sqrt(mpmath.mpf(2) / (n - 1)) * mpmath.gamma(mpmath.mpf(n) / 2) \
+        / mpmath.gamma(mpmath.mpf(n - 1) / 2)
+    assert math.isclose(d.values["moment_T"], float(alpha ** (T + 1)), rel_tol=REL)
+    # the symbolic product, evaluated at constant n, is the same number
+    expr = d.expressions["moment_T"].subs(symbols.T, T).doit()
+    sig = get_family("gaussian-variance").parameters[0].symbol
+    value = expr.subs(sig, 1).replace(lambda e: isinstance(e, sp.Indexed), lambda e: n)
+    assert math.isclose(float(value.doit()), float(alpha ** (T + 1)), rel_tol=REL)
+    none = derive("gaussian-variance", schedule=Schedule("n0", n0=5), T=3, moment=-3)
+    assert none.values["moment_T"] is None
+    assert any("does not exist for r = -3" in note for note in none.notes)
+    assert "moment_T" not in derive("gaussian-variance", T=3).values
