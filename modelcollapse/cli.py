@@ -78,15 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("families", help="list the model families")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p = sub.add_parser("derive", help="symbolic and numeric results for one family")
-    p.add_argument("family", help="family name (see 'modelcollapse families')")
+    p.add_argument("family", help="family name (see 'modelcollapse families') or the path of "
+                                  "a family file (*.toml)")
     _common(p)
+    p.add_argument("--moment", type=float, default=None, metavar="R",
+                   help="also moment_T = E[theta_T^R] for a positive parameter, any real R")
     p.add_argument("--format", choices=["text", "latex"], default="text",
                    help="with --out: 'latex' writes a fragment and a macros file")
     p.add_argument("--out", default=None, help="file for --format latex (FILE.tex)")
     p = sub.add_parser("improve", help="probability that recursive training beats real data")
     _common(p, family=False)
     p = sub.add_parser("simulate", help="Monte Carlo random walks of one family")
-    p.add_argument("family", help="family name (see 'modelcollapse families')")
+    p.add_argument("family", help="family name (see 'modelcollapse families') or the path of "
+                                  "a family file (*.toml)")
     _common(p)
     p.add_argument("--reps", type=int, default=10_000, help="replications (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the SeedSequence (default 0)")
@@ -186,7 +190,8 @@ def _cmd_derive(args: argparse.Namespace) -> dict[str, Any]:
 
     result = derive(args.family, schedule=_schedule(args), T=_horizon(args.T),
                     estimator=args.estimator, workflow=args.workflow, params=_params(args.param),
-                    bias=Bias(args.bias_kappa, args.bias_exponent), dim=args.dim)
+                    bias=Bias(args.bias_kappa, args.bias_exponent), dim=args.dim,
+                    moment=args.moment)
     out = result.to_dict()
     if args.format == "latex":
         from modelcollapse.theory.latex import write_latex

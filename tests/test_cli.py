@@ -127,3 +127,19 @@ def test_derive_does_not_import_pymc() -> None:
             "'5', '--json']); assert 'pymc' not in sys.modules and 'pytensor' not in sys.modules")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_derive_moment_of_real_order():
+    """--moment R adds moment_T; E sigma_T = alpha(n)^(T+1) for the variance walk (r = 1/2)."""
+    import mpmath
+
+    n, T = 10, 9
+    out = run_json("derive", "gaussian-variance", "--n0", str(n), "--T", str(T),
+                   "--moment", "0.5", "--json")
+    alpha = mpmath.sqrt(mpmath.mpf(2) / (n - 1)) * mpmath.gamma(mpmath.mpf(n) / 2) \
+        / mpmath.gamma(mpmath.mpf(n - 1) / 2)
+    assert abs(out["moment_T"] / float(alpha ** (T + 1)) - 1) < 1e-10
+    assert r"\Gamma" in out["latex"]["moment_T"]
+    bad = run("derive", "gaussian-variance", "--moment", "nan")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: moment must be a finite number, got nan"
