@@ -59,7 +59,8 @@ def _common(p: argparse.ArgumentParser, *, family: bool = True) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--n0", type=int, default=100, help="size of generation 0 (default 100)")
     p.add_argument("--schedule", default="n0",
-                   help="n_t for t >= 1 as an expression in t, n0, s (default 'n0')")
+                   help="n_t for t >= 1 as an expression in t, n0, s (default 'n0'), or "
+                        "explicit sizes n_0,n_1,... such as '100,200,400'")
     p.add_argument("--s", type=float, default=None, help="value of s in the schedule")
     p.add_argument("--T", default="100", help="horizon: an integer, or 'inf' for the limit")
     if family:
@@ -179,8 +180,15 @@ def _cmd_families(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _schedule(args: argparse.Namespace):
+    """An expression in t, n0, s, or explicit sizes "100,200,400" (n_0, n_1, ...)."""
     from modelcollapse.schedules import Schedule
 
+    if "," in args.schedule:
+        items = [item.strip() for item in args.schedule.split(",")]
+        if not all(item.isascii() and item.isdigit() for item in items):
+            raise UsageError(f"--schedule with commas takes explicit sizes n_0,n_1,... (integers "
+                             f">= 1), got {args.schedule!r}")
+        return Schedule.from_sizes([int(item) for item in items])
     return Schedule(args.schedule, n0=args.n0, s=args.s)
 
 

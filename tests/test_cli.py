@@ -143,3 +143,20 @@ def test_derive_moment_of_real_order():
     bad = run("derive", "gaussian-variance", "--moment", "nan")
     assert bad.returncode == 2
     assert bad.stderr.strip() == "error: moment must be a finite number, got nan"
+
+
+def test_explicit_sizes_on_the_command_line():
+    """Shumailov et al. (2024): Var mu_T = sigma^2 sum_i 1/M_i over the fits, explicit sizes."""
+    out = run_json("derive", "gaussian-mean", "--schedule", "100,200,400", "--T", "2",
+                   "--param", "sigma2=2", "--json")
+    assert abs(out["variance_T"] - 2 * (1 / 100 + 1 / 200 + 1 / 400)) < 1e-15
+    assert out["schedule"] == "100,200,400"
+    big = str(2**70)  # exact integers beyond 2**53: 1/n_t is tiny but exact in the sum
+    out = run_json("derive", "gaussian-mean", "--schedule", f"100,{big}", "--T", "1", "--json")
+    assert abs(out["variance_T"] - (1 / 100 + 1 / 2**70)) < 1e-18
+    bad = run("derive", "gaussian-mean", "--schedule", "100,2e3")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == ("error: --schedule with commas takes explicit sizes "
+                                  "n_0,n_1,... (integers >= 1), got '100,2e3'")
+    beyond = run("derive", "gaussian-mean", "--schedule", "100,200", "--T", "5")
+    assert beyond.returncode == 2 and "allowed: T <= 1" in beyond.stderr

@@ -130,7 +130,7 @@ class Derivation:
 
     def to_dict(self) -> dict[str, Any]:
         out = {"family": self.family, "estimator": self.estimator, "workflow": self.workflow,
-               "schedule": self.schedule.text, "n0": self.schedule.n0,
+               "schedule": _schedule_text(self.schedule), "n0": self.schedule.n0,
                "T": None if math.isinf(self.T) else self.T,
                "bias": None if self.bias is None or not self.bias.active else
                {"kappa": float(self.bias.kappa), "alpha": float(self.bias.alpha)}}
@@ -142,7 +142,7 @@ class Derivation:
     def __str__(self) -> str:
         horizon = "T = inf (limits)" if math.isinf(self.T) else f"T = {self.T}"
         lines = [f"{self.family} ({self.estimator}, {self.workflow}), schedule "
-                 f"{self.schedule.text} with n0 = {self.schedule.n0}, {horizon}"]
+                 f"{_schedule_text(self.schedule)} with n0 = {self.schedule.n0}, {horizon}"]
         for key, val in self.values.items():
             lines.append(f"  {key:<26} {_fmt(val)}")
         for name, law in self.step_laws.items():
@@ -158,6 +158,13 @@ class Derivation:
         rows = " \\\\\n".join(rf"\text{{{k.replace('_', ' ')}}} &= {v}"
                               for k, v in self.latex().items())
         return f"$\\begin{{aligned}}\n{rows}\n\\end{{aligned}}$"
+
+
+def _schedule_text(schedule: Schedule) -> str:
+    """The expression, or the explicit sizes as the command line takes them."""
+    if schedule.text is not None:
+        return schedule.text
+    return ",".join(str(n) for n in schedule.sizes_given)
 
 
 def _fmt(val: Any) -> str:
