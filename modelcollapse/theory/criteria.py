@@ -122,7 +122,7 @@ def _parameter_terms(family: Family, p: Parameter, estimator: str | None,
                      truth: Mapping[sp.Symbol, sp.Expr]) -> tuple[list[Term], bool, bool]:
     """Leading terms of b(n) and w(n) of one parameter; (terms, contracting, undecided)."""
     mm = family.moment_map(p.name, estimator)
-    theta, star = mm.theta, truth.get(mm.theta, truth.get(p.symbol))
+    theta, star = mm.theta, truth[p.symbol]
     others = {s: v for s, v in truth.items() if s != p.symbol}
     mean, variance = mm.mean.subs(others), mm.variance.subs(others)
     slope = sp.diff(mean, theta).subs(theta, star)

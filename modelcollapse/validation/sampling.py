@@ -212,8 +212,8 @@ def step(family: Family, estimator: str, state: State, n: int, rng: np.random.Ge
         bias.check_factor(n)
     if mode == "brute":
         new = _brute(family, est.statistics, state, constants, n, rng)
-        return {p.name: _biased_values(family, p, new[p.name], bias, n, rng)
-                for p in family.parameters}
+        return {p.name: _biased_values(family.law(p.name, estimator), p, new[p.name], bias, n,
+                                       rng) for p in family.parameters}
     if mode == "exact" and not est.exact:
         raise ValueError(f"mode 'exact' needs an exact one-step law; {family.name} declares "
                          "only its moment map (declare a law, or use mode 'normal')")
@@ -233,14 +233,13 @@ def step(family: Family, estimator: str, state: State, n: int, rng: np.random.Ge
     return new
 
 
-def _biased_values(family: Family, p: Parameter, value: np.ndarray, bias: Bias | None,
+def _biased_values(law: Law, p: Parameter, value: np.ndarray, bias: Bias | None,
                    n: int, rng: np.random.Generator) -> np.ndarray:
     """Brute force refits unbiased estimators on drawn data; the bias of the declared law
     (:meth:`Family.law`) is then applied to the fitted values: a shift or a factor, and for a
     count rate a binomial thinning of the counts."""
     if bias is None or not bias.active:
         return value
-    law = family.law(p.name, family.default_estimator, None)
     amount = float(bias.kappa) * n ** (-float(bias.alpha))
     if p.kind == "location":
         return value + amount
