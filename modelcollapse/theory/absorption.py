@@ -27,7 +27,7 @@ import sympy as sp
 from numpy.typing import ArrayLike
 
 from modelcollapse.arguments import integer, probability, real
-from modelcollapse.families.laws import BinomialMean, Law, PoissonMean
+from modelcollapse.families.laws import BinomialMean, Law, MultinomialMean, PoissonMean
 from modelcollapse.symbols import T, n0, n_t, t
 
 __all__ = [
@@ -364,3 +364,12 @@ def _(law: PoissonMean, theta: float, sizes: ArrayLike) -> float:
 @absorption_probability.register
 def _(law: BinomialMean, theta: float, sizes: ArrayLike) -> float:
     return bernoulli_fixation_probability(theta, sizes)
+
+
+@absorption_probability.register
+def _(law: MultinomialMean, theta: ArrayLike, sizes: ArrayLike) -> float:
+    # categorical: probability that only one category is left at T (exact chain on compositions,
+    # ValueError when too large); theta is the whole vector of cell probabilities
+    from modelcollapse.theory.absorption_times import categorical_fixation_probability
+
+    return categorical_fixation_probability(theta, sizes)
