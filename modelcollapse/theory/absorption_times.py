@@ -30,7 +30,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from modelcollapse.arguments import choice, integer, probability, real
-from modelcollapse.theory.absorption import _binomial_rows, _check_sizes
+from modelcollapse.theory.absorption import (
+    _binomial_rows,
+    _check_sizes,
+    poisson_extinction_probability,
+)
 
 __all__ = [
     "AbsorptionTimes",
@@ -273,6 +277,8 @@ def poisson_extinction_times(
         for j in range(len(ns) - 1, 0, -1):
             u[j:] = -np.expm1(-ratios[j - 1] * u[j:])
         cdf = np.exp(-ns[0] * rate * u)
+        cdf[-1] = poisson_extinction_probability(rate, ns)  # the same float, to the last bit
+        cdf = np.minimum.accumulate(cdf[::-1])[::-1]  # nondecreasing despite rounding
         trunc = _truncated(cdf)
         return AbsorptionTimes(cdf, np.zeros_like(cdf), trunc, 0.0, math.inf, None, "exact")
     reps = integer("reps", reps, low=2, repeat_name=True)
