@@ -22,7 +22,7 @@ from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
-from modelcollapse.theory import absorption, criteria
+from modelcollapse.theory import absorption, criteria, mixing
 from modelcollapse.theory.latex import latex
 from modelcollapse.theory.limits import limit_values
 from modelcollapse.theory.moments import (
@@ -37,7 +37,7 @@ from modelcollapse.theory.recursion import MomentRecursion, recursion_for, solve
 
 __all__ = ["Derivation", "derive", "parameter_values"]
 
-WORKFLOWS = ("replace", "accumulate")
+WORKFLOWS = ("replace", "accumulate", "mix")
 
 
 def parameter_values(family: Family, params: Mapping[str, Any] | None = None, *,
@@ -188,6 +188,8 @@ def derive(
     bias: Bias | None = None,
     dim: int | None = None,
     moment: float | None = None,
+    real_ratio: float | None = None,
+    real_weight: float | str | None = None,
 ) -> Derivation:
     r"""Symbolic and numeric results for ``family`` under ``schedule`` up to generation ``T``.
 
@@ -202,6 +204,12 @@ def derive(
     law, any real :math:`r` (:func:`~modelcollapse.theory.moments.power_moment`; None, with the
     reason in the notes, where it does not exist).
 
+    ``workflow="mix"`` (SPEC section 7) mixes ``real_ratio`` :math:`= K` times as many fresh
+    real points into every generation with weight ``real_weight`` :math:`= w \in (0, 1]` or
+    ``"optimal"`` (default): the moments of the contracting map
+    (:mod:`~modelcollapse.theory.mixing`), their stationary values at ``T = inf``, and
+    ``optimal_real_weight``, the :math:`w^*` minimising the stationary variance.
+
     Examples
     --------
     >>> d = derive("gaussian-variance", schedule=Schedule("n0*t", n0=10), T=1000)
@@ -213,6 +221,7 @@ def derive(
     fam = get_family(family)
     est = fam.estimator(estimator)
     workflow = choice("workflow", workflow, WORKFLOWS)
+    mix = _mix_arguments(workflow, real_ratio, real_weight)
     schedule = _as_schedule(schedule)
     if bias is not None and not isinstance(bias, Bias):
         raise TypeError(f"bias must be a Bias, got {type(bias).__name__}")
@@ -233,18 +242,29 @@ def derive(
         expressions["inverse_sum_limit"] = schedule.inverse_sum_symbolic()
 
     def at(sizes: np.ndarray) -> dict[str, Any]:
+        if mix is not None:
+            return _mix_numbers(fam, est.name, bias, values, sizes, *mix)
         return _numbers(fam, est.name, bias, workflow, values, sizes, d)
 
     notes: list[str] = []
     if not est.exact:
         notes.append(f"{fam.name} has no exact one-step law ({est.description}): the moments "
                      "are exact for its moment map, asymptotic for the estimator it stands for")
-    if infinite:
+    if mix is not None:
+        mix = _mix_weight(fam, est.name, bias, values, schedule, minimum, mix, notes)
+    if mix is not None and infinite:
+        numbers = _mix_stationary(fam, est.name, bias, values, schedule, minimum, mix)
+    elif infinite:
         numbers = limit_values(fam, est.name, bias, workflow, values, schedule, minimum, at,
                                notes)
     else:
         numbers = at(schedule.sizes(int(T), minimum=minimum, family=fam.name))
-    if workflow == "accumulate":
+    if workflow == "mix":
+        # a contraction: the moments converge to the stationary ones for every schedule
+        numbers["collapses"], numbers["required_growth_exponent"] = False, 0.0
+        numbers["optimal_real_weight"] = mix[2]
+        numbers["real_weight"], numbers["real_ratio"] = mix[1], mix[0]
+    elif workflow == "accumulate":
         # pooled sample means: increments w_t (n_t/N_t)^2 <= v (1/N_(t-1) - 1/N_t) sum to at
         # most v/n_0 for every schedule, so no growth is needed
         numbers["collapses"], numbers["required_growth_exponent"] = False, 0.0
@@ -323,6 +343,82 @@ def _numbers(fam: Family, estimator: str, bias: Bias | None, workflow: str,
     return out
 
 
+def _mix_arguments(workflow: str, real_ratio: Any, real_weight: Any) -> tuple | None:
+    """``(K, w or "optimal")`` for the mix workflow (checked), None otherwise."""
+    if workflow != "mix":
+        if real_ratio is not None or real_weight is not None:
+            raise ValueError(f"real_ratio and real_weight apply to workflow 'mix', "
+                             f"not {workflow!r}")
+        return None
+    ratio = real("real_ratio", 1.0 if real_ratio is None else real_ratio, low=0, low_open=True)
+    if real_weight is None or (isinstance(real_weight, str) and real_weight == "optimal"):
+        return ratio, "optimal"
+    if isinstance(real_weight, str):
+        raise ValueError(f"real_weight must be a number in (0, 1] or 'optimal', "
+                         f"got {real_weight!r}")
+    return ratio, real("real_weight", real_weight, low=0, high=1, low_open=True)
+
+
+def _mix_limit(schedule: Schedule, minimum: int, fam: Family, *, scaled: bool = False):
+    """The coefficients' limit: at n_1 for a constant schedule, as n -> oo otherwise (for the
+    optimal weight, of n times the variance: its leading term)."""
+    growth = schedule.growth()
+    if growth is not None and growth.base == 1 and growth.power == 0 \
+            and growth.log_power == 0:
+        first = int(schedule.sizes(1, minimum=minimum, family=fam.name)[-1])
+        return lambda e: e.subs(symbols.n, first)
+    if scaled:
+        return lambda e: sp.limit(e * symbols.n, symbols.n, sp.oo)
+    return lambda e: sp.limit(e, symbols.n, sp.oo)
+
+
+def _mix_weight(fam: Family, estimator: str, bias: Bias | None, values, schedule: Schedule,
+                minimum: int, mix: tuple, notes: list[str]) -> tuple:
+    """``(K, w, w*)``: the weight used (``w*`` for "optimal") and the optimal one (None, with
+    the reason in the notes, where the stationary variance has no closed form)."""
+    ratio, weight = mix
+    try:
+        best, _ = mixing.optimal_real_weight(
+            fam, values, real_ratio=ratio, estimator=estimator, bias=bias,
+            at_limit=_mix_limit(schedule, minimum, fam, scaled=True))
+    except (NoClosedFormError, NotImplementedError, ValueError, TypeError) as exc:
+        if weight == "optimal":
+            raise NoClosedFormError(fam.name, "optimal_real_weight", str(exc)) from exc
+        notes.append(f"optimal_real_weight: {exc}")
+        best = None
+    return ratio, best if weight == "optimal" else weight, best
+
+
+def _mix_numbers(fam: Family, estimator: str, bias: Bias | None, values, sizes: np.ndarray,
+                 ratio: float, weight: float, best: float | None = None) -> dict[str, Any]:
+    moments = mixing.mix_moments(fam, values, sizes, real_ratio=ratio, real_weight=weight,
+                                 estimator=estimator, bias=bias)
+    names = [p.name for p in fam.parameters]
+
+    def pick(get):
+        per = {name: get(moments[name]) for name in names}
+        per = {k: (v.tolist() if fam.vector else float(v[0])) for k, v in per.items()}
+        return per[names[0]] if len(names) == 1 else per
+
+    return {"mean_T": pick(lambda m: m.means[:, -1]), "variance_T": pick(lambda m: m.variance),
+            "log_mean_T": None, "log_variance_T": None, "collapse_probability_T": None}
+
+
+def _mix_stationary(fam: Family, estimator: str, bias: Bias | None, values, schedule: Schedule,
+                    minimum: int, mix: tuple) -> dict[str, Any]:
+    found = mixing.stationary(fam, values, real_ratio=mix[0], real_weight=mix[1],
+                              estimator=estimator, bias=bias,
+                              at_limit=_mix_limit(schedule, minimum, fam))
+    names = [p.name for p in fam.parameters]
+
+    def pick(i):
+        per = {k: (v[i] if fam.vector else v[i][0]) for k, v in found.items()}
+        return per[names[0]] if len(names) == 1 else {k: per[k] for k in names}
+
+    return {"mean_T": pick(0), "variance_T": pick(1), "log_mean_T": None,
+            "log_variance_T": None, "collapse_probability_T": None}
+
+
 def _absorption(fam: Family, estimator: str, workflow: str, values, sizes,
                 bias) -> float | None:
     """Probability of having hit the absorbing degenerate state by T, from the law of the
@@ -367,6 +463,17 @@ def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
         rec = recursion_for(fam, name, estimator, bias)
         if workflow == "accumulate":
             mean_T, var_T = p.symbol, _accumulate_variance(rec, horizon)
+        elif workflow == "mix":
+            estimated = frozenset(q.symbol for q in fam.parameters)
+            if horizon == sp.oo:
+                mixed = mixing.mixed_recursion(rec, mixing.star(p.symbol), mixing.K, mixing.W,
+                                               estimated=estimated)
+                mean_T = sp.factor(sp.cancel(mixed.b / (1 - mixed.a)))
+                var_T = mixing.stationary_variance(rec, estimated=estimated)
+            else:
+                mixed = mixing.mixed_recursion(rec, mixing.star(p.symbol), mixing.K, mixing.W,
+                                               estimated=estimated)
+                mean_T, var_T = solve_symbolic(mixed, mixing.star(p.symbol), horizon=horizon)
         else:
             mean_T, var_T = solve_symbolic(rec, p.symbol, given=means, horizon=horizon)
             if rec.b == 0:
@@ -382,6 +489,10 @@ def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
         out["log_mean_T"] = sp.Sum(drift.subs(symbols.n, symbols.n_t[t]), (t, 0, horizon))
         out["log_variance_T"] = sp.Sum(spread.subs(symbols.n, symbols.n_t[t]), (t, 0, horizon))
     out["inverse_sum_T"] = sp.Sum(1 / symbols.n_t[t], (t, 1, horizon))
+    if workflow == "mix":  # a contraction: no schedule collapses
+        out["collapse_condition"] = sp.false
+        out["required_growth_exponent"] = sp.Integer(0)
+        return tuple(out.items())
     out["collapse_condition"] = criteria.collapse_condition(bias, family=fam,
                                                             estimator=estimator)
     exponent = criteria.required_growth_exponent(bias, family=fam, estimator=estimator)

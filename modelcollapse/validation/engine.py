@@ -114,6 +114,9 @@ class Spec:
     record: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
     trajectories: bool = False
     dim: int = 1
+    #: the mix workflow: K (real points per synthetic point) and the real-data weight w
+    real_ratio: float = 1.0
+    real_weight: float = 0.0
 
     @property
     def n_blocks(self) -> int:
@@ -136,6 +139,16 @@ class BlockPartials:
     recorded: np.ndarray  # (R, reps_in_group, C)
     final: np.ndarray  # (reps_in_group, C)
     trajectories: np.ndarray | None  # (reps_in_group, T+1, C)
+
+
+def mix_size(real_ratio: float, n: int) -> int:
+    """The number of fresh real points mixed into a generation of size ``n``: ``K n``
+    rounded to the nearest integer (at least 1).
+
+    >>> mix_size(1.5, 10)
+    15
+    """
+    return max(1, int(round(real_ratio * int(n))))
 
 
 def initial_state(spec: Spec, reps: int) -> dict[str, np.ndarray]:
@@ -174,6 +187,7 @@ def run_blocks(spec: Spec, blocks: range,
     record_slot = {int(g): i for i, g in enumerate(spec.record)}
     traj = np.empty((total, T + 1, nc)) if spec.trajectories else None
     pooled = spec.workflow == "accumulate"
+    mixed = spec.workflow == "mix"
     cumulative = np.cumsum(spec.sizes.astype(float))
 
     def advance(old: dict[str, np.ndarray], t: int, n: int,
@@ -183,6 +197,12 @@ def run_blocks(spec: Spec, blocks: range,
         if pooled:  # size-weighted mean of all generations so far
             w = n / cumulative[t]
             new = {name: old[name] + w * (new[name] - old[name]) for name in new}
+        elif mixed:  # w * (fit on K n fresh real points) + (1 - w) * (fit on n synthetic)
+            truth = initial_state(spec, len(next(iter(old.values()))))
+            real = step(spec.family, spec.estimator, truth, mix_size(spec.real_ratio, n), rng,
+                        mode=spec.mode, bias=spec.bias, constants=spec.constants)
+            w = spec.real_weight
+            new = {name: w * real[name] + (1 - w) * new[name] for name in new}
         return new
 
     def summarise(t: int, states: list[dict[str, np.ndarray]]) -> None:

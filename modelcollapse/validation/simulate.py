@@ -26,12 +26,13 @@ from modelcollapse.arguments import choice, integer, probability
 from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
-from modelcollapse.theory.derive import parameter_values
+from modelcollapse.theory.derive import _mix_arguments, parameter_values
 from modelcollapse.validation.engine import (
     BLOCK,
     Spec,
     components,
     merge,
+    mix_size,
     run_blocks,
 )
 from modelcollapse.validation.sampling import MODES
@@ -85,6 +86,8 @@ def simulate(
     scheduler: str | None = None,
     progress: bool | None = None,
     max_memory: int = DEFAULT_MAX_MEMORY,
+    real_ratio: float | None = None,
+    real_weight: float | str | None = None,
 ) -> xr.Dataset:
     r"""Simulate ``reps`` independent walks of ``family`` up to generation ``T``.
 
@@ -101,6 +104,12 @@ def simulate(
     ``backend="dask"`` runs chunks on a Dask cluster (``scheduler`` address, default a local
     cluster); the numbers equal the local ones.
 
+    ``workflow="mix"`` fits every generation on :math:`n_t` synthetic points and
+    ``round(real_ratio * n_t)`` fresh real points and returns
+    :math:`w\hat\theta_{real} + (1 - w)\hat\theta_{synth}`, ``w = real_weight`` in (0, 1]
+    or ``"optimal"`` (the default: :func:`modelcollapse.theory.derive`'s
+    ``optimal_real_weight``); recorded in ``attrs``.
+
     Examples
     --------
     >>> ds = simulate("gaussian-variance", schedule=Schedule("n0", n0=20), T=50, reps=2000,
@@ -115,8 +124,8 @@ def simulate(
     if mode is None:  # the exact law where the family declares one
         mode = "exact" if est.exact else "normal"
     mode = choice("mode", mode, MODES)
-    if workflow not in ("replace", "accumulate"):
-        raise ValueError(f"workflow must be replace or accumulate, got {workflow!r}")
+    if workflow not in ("replace", "accumulate", "mix"):
+        raise ValueError(f"workflow must be replace, accumulate or mix, got {workflow!r}")
     if workflow == "accumulate" and not est.pools_as_mean:
         raise ValueError(f"workflow 'accumulate' is simulated for sample means (gaussian-mean, "
                          f"bernoulli, poisson, categorical), not {fam.name}")
@@ -141,6 +150,19 @@ def simulate(
         raise ValueError(f"n_t at t={t} has {len(str(int(sizes[t])))} digits, beyond what can be "
                          "simulated; allowed: n_t < 2**63 (a shorter horizon; derive gives the "
                          "theory for any size)")
+    mix = _mix_arguments(workflow, real_ratio, real_weight)
+    if mix is not None:
+        if mix[1] == "optimal":
+            from modelcollapse.theory import mixing
+            from modelcollapse.theory.derive import _mix_limit
+
+            mix = (mix[0], mixing.optimal_real_weight(
+                fam, values, real_ratio=mix[0], estimator=est.name, bias=bias,
+                at_limit=_mix_limit(schedule, minimum, fam, scaled=True))[0])
+        small = [int(n) for n in sizes if mix_size(mix[0], n) < minimum]
+        if small:
+            raise ValueError(f"real_ratio * n_t = {mix[0]} * {small[0]} rounds below the "
+                             f"smallest size {minimum} of {fam.name}")
     comps = components(fam, values)
     record = record_generations(int(T), reps, len(comps))
     state_floats = sum(int(np.prod(np.shape(v))) ** (2 if p.domain == "spd" else 1)
@@ -153,7 +175,8 @@ def simulate(
     spec = Spec(fam, est.name, sizes, reps, int(seed),
                 {k: v for k, v in values.items() if k in {p.name for p in fam.parameters}},
                 {c.name: float(values[c.name][0]) for c in fam.constants}, mode, workflow, bias,
-                float(threshold), record, trajectories, d)
+                float(threshold), record, trajectories, d,
+                *((mix[0], float(mix[1])) if mix is not None else ()))
     groups = _groups(spec.n_blocks, chunk_size, workers)
     start = time.perf_counter()
     if backend == "dask":
@@ -231,6 +254,8 @@ def _dataset(spec: Spec, schedule: Schedule, comps, merged: dict, seconds: float
              "threshold": spec.threshold, "backend": backend, "seconds": seconds,
              "bias_kappa": float(spec.bias.kappa) if spec.bias else 0.0,
              "bias_alpha": float(spec.bias.alpha) if spec.bias else 1.0}
+    if spec.workflow == "mix":
+        attrs.update(real_ratio=spec.real_ratio, real_weight=spec.real_weight)
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
