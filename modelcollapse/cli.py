@@ -89,6 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="file for --format latex (FILE.tex)")
     p = sub.add_parser("improve", help="probability that recursive training beats real data")
     _common(p, family=False)
+    p.add_argument("--family", default="gaussian-mean",
+                   help="family name or the path of a family file (*.toml); default "
+                        "gaussian-mean (closed form), else Monte Carlo of the exact walk")
+    p.add_argument("--estimator", default=None, help="mle or unbiased (family default)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="parameter value (repeatable), e.g. sigma2=2 or p=0.2,0.3,0.5")
+    p.add_argument("--bias-kappa", type=float, default=0.0, help="bias amplitude kappa >= 0")
+    p.add_argument("--bias-exponent", type=float, default=1.0, help="bias exponent alpha > 0")
+    p.add_argument("--reps", type=int, default=100_000,
+                   help="Monte Carlo walks where no closed form applies (default 100000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the SeedSequence (default 0)")
     p = sub.add_parser("simulate", help="Monte Carlo random walks of one family")
     p.add_argument("family", help="family name (see 'modelcollapse families') or the path of "
                                   "a family file (*.toml)")
@@ -217,20 +228,32 @@ def _cmd_derive(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_improve(args: argparse.Namespace) -> dict[str, Any]:
-    from modelcollapse.theory.improvement import improvement_probability
+    from modelcollapse.families import Bias
+    from modelcollapse.theory.improvement import family_improvement_probability
 
     schedule = _schedule(args)
     T = _horizon(args.T)
+    res = family_improvement_probability(
+        args.family, schedule=schedule, T=T, params=_params(args.param),
+        estimator=args.estimator, bias=Bias(args.bias_kappa, args.bias_exponent), dim=args.dim,
+        reps=args.reps, seed=args.seed)
+    prob = res.probability
     dim = 1 if args.dim is None else args.dim
-    inverse_sum = schedule.inverse_sum(T)
-    prob = improvement_probability(schedule.n0, inverse_sum, dim=dim)
-    out = {"probability": prob, "n0": schedule.n0, "schedule": schedule.text,
+    closed = res.method == "closed-form"
+    inverse_sum = schedule.inverse_sum(T) if closed else None
+    out = {"probability": prob, "method": res.method, "se": res.se, "family": res.family,
+           "estimator": res.estimator, "n0": schedule.n0, "schedule": schedule.text,
            "T": None if math.isinf(T) else T, "dim": dim,
-           "inverse_sum": inverse_sum if math.isfinite(inverse_sum) else None,
-           "r": math.sqrt(schedule.n0 * inverse_sum) if math.isfinite(inverse_sum) else None}
+           "inverse_sum": inverse_sum if closed and math.isfinite(inverse_sum) else None,
+           "r": res.r}
+    if not closed:
+        out.update({"reps": res.reps, "seed": res.seed})
     if not args.json:
-        print(f"P(T) = {prob:.6g}  (probability that generation T beats the real-data fit; "
-              f"n0={schedule.n0}, schedule {schedule.text}, T={args.T}, dim={dim})")
+        how = (f"{res.method}" if closed else
+               f"Monte Carlo +/- {res.se:.2g}, {res.reps} walks, seed {res.seed}")
+        print(f"P(T) = {prob:.6g}  ({how}; probability that generation T beats the real-data "
+              f"fit; {res.family}, n0={schedule.n0}, schedule {schedule.text}, T={args.T}, "
+              f"dim={dim})")
     return out
 
 
