@@ -65,7 +65,12 @@ def _common(p: argparse.ArgumentParser, *, family: bool = True) -> None:
     p.add_argument("--T", default="100", help="horizon: an integer, or 'inf' for the limit")
     if family:
         p.add_argument("--estimator", default=None, help="mle or unbiased (family default)")
-        p.add_argument("--workflow", default="replace", choices=["replace", "accumulate"])
+        p.add_argument("--workflow", default="replace", choices=["replace", "accumulate", "mix"])
+        p.add_argument("--real-ratio", type=float, default=None, metavar="K",
+                       help="--workflow mix: K fresh real points per synthetic point (default 1)")
+        p.add_argument("--real-weight", default=None, metavar="W",
+                       help="--workflow mix: weight W in (0, 1] of the real-data fit, or "
+                            "'optimal' (default)")
         p.add_argument("--param", action="append", metavar="NAME=VALUE",
                        help="parameter value (repeatable), e.g. sigma2=2 or p=0.2,0.3,0.5")
         p.add_argument("--bias-kappa", type=float, default=0.0, help="bias amplitude kappa >= 0")
@@ -203,6 +208,18 @@ def _schedule(args: argparse.Namespace):
     return Schedule(args.schedule, n0=args.n0, s=args.s)
 
 
+def _mix_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``real_ratio`` and ``real_weight`` as given (a number, or the word 'optimal')."""
+    weight = args.real_weight
+    if weight is not None and weight != "optimal":
+        try:
+            weight = float(weight)
+        except ValueError:
+            raise UsageError(f"--real-weight must be a number in (0, 1] or 'optimal', "
+                             f"got {weight!r}") from None
+    return {"real_ratio": args.real_ratio, "real_weight": weight}
+
+
 def _cmd_derive(args: argparse.Namespace) -> dict[str, Any]:
     from modelcollapse.families import Bias
     from modelcollapse.theory import derive
@@ -210,7 +227,7 @@ def _cmd_derive(args: argparse.Namespace) -> dict[str, Any]:
     result = derive(args.family, schedule=_schedule(args), T=_horizon(args.T),
                     estimator=args.estimator, workflow=args.workflow, params=_params(args.param),
                     bias=Bias(args.bias_kappa, args.bias_exponent), dim=args.dim,
-                    moment=args.moment)
+                    moment=args.moment, **_mix_options(args))
     out = result.to_dict()
     if args.format == "latex":
         from modelcollapse.theory.latex import write_latex
@@ -270,7 +287,7 @@ def _cmd_simulate(args: argparse.Namespace) -> dict[str, Any]:
                   mode=args.mode, workflow=args.workflow, estimator=args.estimator,
                   params=_params(args.param), bias=Bias(args.bias_kappa, args.bias_exponent),
                   dim=args.dim, threshold=args.threshold, backend=args.backend,
-                  scheduler=args.scheduler, workers=args.workers,
+                  scheduler=args.scheduler, workers=args.workers, **_mix_options(args),
                   progress=False if (args.quiet or args.json) else None)
     out = summary_at_T(ds)
     if args.out:
