@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import deque
+from collections.abc import Iterator
 from functools import singledispatch
 from typing import NamedTuple
 
@@ -169,7 +171,14 @@ def bernoulli_fixation_probabilities(
             f"simulator"
         )
 
+    dist = deque(_wright_fisher_distributions(p, ns), maxlen=1)[0]  # keep only pi_T
+    return FixationProbabilities(float(dist[0]), float(dist[-1]))
+
+
+def _wright_fisher_distributions(p: float, ns: list[int]) -> Iterator[np.ndarray]:
+    r"""Yield the exact :math:`\pi_t(k) = \Pr(\hat p_t = k/n_t)`, t = 0..T (checked sizes)."""
     dist = _binomial_rows(ns[0], np.array([p]))[0]
+    yield dist
     matrix: np.ndarray | None = None
     key: tuple[int, int] | None = None
     for prev, cur in zip(ns[:-1], ns[1:], strict=True):
@@ -178,6 +187,7 @@ def bernoulli_fixation_probabilities(
             if (prev, cur) != key:
                 matrix, key = _binomial_rows(cur, probs), (prev, cur)
             dist = dist @ matrix
+            yield dist
             continue
         # large: blocks of rows, each against the band of columns where its binomials have
         # mass (beyond _BAND standard deviations a term is below 1e-37 of its row)
@@ -191,7 +201,7 @@ def bernoulli_fixation_probabilities(
             hi = min(cur, math.ceil(cur * hi_p + spread))
             new[lo:hi + 1] += dist[rows] @ _binomial_rows(cur, probs[rows], lo, hi)
         dist = new
-    return FixationProbabilities(float(dist[0]), float(dist[-1]))
+        yield dist
 
 
 #: transition matrices up to this many entries are built whole (32 MB of float64)

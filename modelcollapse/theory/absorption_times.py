@@ -16,12 +16,12 @@ exact chains' reach the same quantities come from Monte Carlo with standard erro
 A categorical estimate :math:`\hat p_t \mid \hat p_{t-1} \sim \mathrm{Multinomial}(n_t,
 \hat p_{t-1})/n_t` is *fixed* when only one category is left; each cell's marginal chain is the
 Bernoulli (Wright-Fisher) chain of that cell, so a cell's loss probability is the Bernoulli
-fixation-at-0 probability, while fixation needs the joint chain on compositions.
+fixation-at-0 probability, and fixation (only cell k left, i.e. cell k at frequency 1, disjoint
+over k) is the sum of the cells' fixation-at-1 probabilities: exact from K Bernoulli chains.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -33,6 +33,7 @@ from modelcollapse.arguments import choice, integer, probability, real
 from modelcollapse.theory.absorption import (
     _binomial_rows,
     _check_sizes,
+    _wright_fisher_distributions,
     poisson_extinction_probability,
 )
 
@@ -90,15 +91,14 @@ class CategoricalFixation:
     cdf: np.ndarray
     #: standard errors of ``cdf`` (zeros when exact)
     stderr: np.ndarray
-    #: :math:`\Pr(\text{cell } k \text{ lost at } t)`, shape (K, T + 1), exact (Bernoulli
-    #: marginals) whenever the Bernoulli chain is within reach, else Monte Carlo
+    #: :math:`\Pr(\text{cell } k \text{ lost at } t)`, shape (K, T + 1)
     lost: np.ndarray
     #: standard errors of ``lost`` (zeros when exact)
     lost_stderr: np.ndarray
     #: :math:`E\min(\tau, T+1)` for the fixation time
     truncated_mean: float
     truncated_mean_stderr: float
-    #: "exact" or "monte carlo" (for ``cdf``)
+    #: "exact" or "monte carlo"
     method: str
     reps: int | None = None
 
@@ -162,7 +162,7 @@ def wright_fisher_mean_time(n: int) -> np.ndarray:
 
 def bernoulli_fixation_times(
     p: float, sizes: ArrayLike, *, method: Method = "auto", reps: int = 100_000,
-    seed: int | np.random.Generator | None = 0, max_work: int = 50_000_000,
+    seed: int | np.random.Generator | None = 0, max_work: int = 200_000_000,
 ) -> AbsorptionTimes:
     r"""Distribution of the Wright-Fisher fixation time: :math:`\Pr(\hat p_t \in \{0, 1\})`
     for t = 0..T.
@@ -230,13 +230,7 @@ def _bernoulli_exact(p: float, ns: list[int]) -> tuple[np.ndarray, np.ndarray, n
     """Exact :math:`\\pi_t(0)`, :math:`\\pi_t(n_t)` for t = 0..T, and :math:`\\pi_T`."""
     zero = np.empty(len(ns))
     one = np.empty(len(ns))
-    dist = _binomial_rows(ns[0], np.array([p]))[0]
-    zero[0], one[0] = dist[0], dist[-1]
-    matrix, key = None, None
-    for i, (prev, cur) in enumerate(zip(ns[:-1], ns[1:], strict=True), start=1):
-        if (prev, cur) != key:
-            matrix, key = _binomial_rows(cur, np.arange(prev + 1) / prev), (prev, cur)
-        dist = dist @ matrix
+    for i, dist in enumerate(_wright_fisher_distributions(p, ns)):
         zero[i], one[i] = dist[0], dist[-1]
     return zero, one, dist
 
@@ -315,49 +309,26 @@ def _check_simplex(p: ArrayLike) -> np.ndarray:
     return arr / arr.sum()
 
 
-def _n_compositions(n: int, k: int) -> int:
-    return math.comb(n + k - 1, k - 1)
-
-
-def _compositions(n: int, k: int) -> np.ndarray:
-    """All vectors of k nonnegative integers summing to n, shape (C(n+k-1, k-1), k)."""
-    bars = np.array(list(itertools.combinations(range(n + k - 1), k - 1)), dtype=np.int64)
-    bars = bars.reshape(-1, k - 1)
-    edges = np.hstack([np.full((len(bars), 1), -1), bars, np.full((len(bars), 1), n + k - 1)])
-    return np.diff(edges, axis=1) - 1
-
-
-def _multinomial_rows(counts: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    r"""Rows :math:`\Pr(\mathrm{Multinomial}(n, p_i) = c_j)` for each row ``p_i`` of ``probs``
-    and each composition ``c_j`` of ``counts`` (exact zeros where a lost cell would reappear)."""
-    from scipy.special import gammaln
-
-    size = int(counts[0].sum())
-    const = gammaln(size + 1.0) - gammaln(counts + 1.0).sum(axis=1)
-    with np.errstate(divide="ignore"):
-        logp = np.where(probs > 0, np.log(np.where(probs > 0, probs, 1.0)), -1e200)
-    return np.exp(const[None, :] + logp @ counts.T.astype(float))
-
-
-def _categorical_work(ns: list[int], k: int) -> int:
-    sizes = [_n_compositions(n, k) for n in ns]
-    return sizes[0] + sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-
-
 def categorical_fixation(
     p: ArrayLike, sizes: ArrayLike, *, method: Method = "auto", reps: int = 100_000,
-    seed: int | np.random.Generator | None = 0, max_work: int = 20_000_000,
+    seed: int | np.random.Generator | None = 0, max_work: int = 200_000_000,
 ) -> CategoricalFixation:
     r"""Probability that only one category is left, and that each category is lost, by
     generation t = 0..T, for :math:`\hat p_t \mid \hat p_{t-1} \sim
     \mathrm{Multinomial}(n_t, \hat p_{t-1})/n_t`.
 
-    ``method="exact"`` runs the Markov chain on compositions of :math:`n_t` into K cells
-    (:math:`\binom{n_t+K-1}{K-1}` states; work :math:`\sum_t` of the products of consecutive
-    state counts, at most ``max_work``); fixation is the mass on the K one-cell compositions.
-    ``"monte carlo"`` runs ``reps`` multinomial chains; ``"auto"`` picks exact when it fits.
-    The loss of cell k is its Bernoulli chain's fixation at 0 (exact whenever that chain fits,
-    in either method).
+    Each cell's frequency is a Bernoulli (Wright-Fisher) chain started at :math:`p_k`, so
+
+    .. math::
+
+        \Pr(\text{cell } k \text{ lost at } t) = \Pr(\hat p_{k,t} = 0), \qquad
+        \Pr(\text{one category left at } t) = \sum_{k=1}^K \Pr(\hat p_{k,t} = 1),
+
+    the second because "only cell k is left" is "cell k has frequency 1": disjoint events, each
+    a property of one cell's marginal chain. ``method="exact"`` runs the K Bernoulli chains of
+    :func:`bernoulli_fixation_times` (work :math:`\sum_t (n_{t-1}+1)(n_t+1)` each, at most
+    ``max_work``); ``"monte carlo"`` runs ``reps`` multinomial chains; ``"auto"`` picks exact
+    when it fits.
 
     Examples
     --------
@@ -372,36 +343,23 @@ def categorical_fixation(
     method = choice("method", method, _METHODS, repeat_name=True)
     max_work = integer("max_work", max_work, low=1, repeat_name=True)
     k = len(probs)
+    fits = _bernoulli_work(ns) <= max_work
     if method == "auto":
-        method = "exact" if _categorical_work(ns, k) <= max_work else "monte carlo"
-    exact_cells = _bernoulli_work(ns) <= max_work
-    if exact_cells:
-        lost = np.array([_bernoulli_exact(float(pk), ns)[0] for pk in probs])
-        lost_se = np.zeros_like(lost)
+        method = "exact" if fits else "monte carlo"
     if method == "exact":
-        work = _categorical_work(ns, k)
-        if work > max_work:
-            raise ValueError(f"the exact chain on compositions is too large: work {work} exceeds "
+        if not fits:
+            raise ValueError(f"the exact chain is too large: work {_bernoulli_work(ns)} exceeds "
                              f"max_work = {max_work}; use method='monte carlo'")
-        cdf = np.empty(len(ns))
-        counts = _compositions(ns[0], k)
-        dist = _multinomial_rows(counts, probs[None, :])[0]
-        single = (counts > 0).sum(axis=1) == 1
-        cdf[0] = dist[single].sum()
-        key, matrix = None, None
-        for i, (prev, cur) in enumerate(zip(ns[:-1], ns[1:], strict=True), start=1):
-            if (prev, cur) != key:
-                new_counts = _compositions(cur, k)
-                matrix = _multinomial_rows(new_counts, counts / prev)
-                key, counts = (prev, cur), new_counts
-                single = (counts > 0).sum(axis=1) == 1
-            dist = dist @ matrix
-            cdf[i] = dist[single].sum()
-        cdf = np.minimum(cdf, 1.0)
-        if not exact_cells:  # unreachable in practice: the joint chain is the larger one
-            raise ValueError("the Bernoulli marginal chains are too large")
-        return CategoricalFixation(cdf, np.zeros_like(cdf), lost, lost_se, _truncated(cdf), 0.0,
-                                   "exact")
+        zero = np.empty((k, len(ns)))
+        one = np.empty((k, len(ns)))
+        for cell, pk in enumerate(probs):
+            if pk in (0.0, 1.0):  # a lost or a fixed cell stays so
+                zero[cell], one[cell] = float(pk == 0.0), float(pk == 1.0)
+            else:
+                zero[cell], one[cell], _ = _bernoulli_exact(float(pk), ns)
+        cdf = np.minimum(one.sum(axis=0), 1.0)
+        return CategoricalFixation(cdf, np.zeros_like(cdf), zero, np.zeros_like(zero),
+                                   _truncated(cdf), 0.0, "exact")
     reps = integer("reps", reps, low=2, repeat_name=True)
     _mc_sizes(ns)
     rng = _rng(seed)
@@ -418,16 +376,16 @@ def categorical_fixation(
         lost_hits[:, i] = empty.sum(axis=0)
         alive += ~fixed
     cdf, se = _indicator_summary(hits, reps)
-    if not exact_cells:
-        lost, lost_se = _indicator_summary(lost_hits, reps)
+    lost, lost_se = _indicator_summary(lost_hits, reps)
     return CategoricalFixation(cdf, se, lost, lost_se, float(alive.mean()),
                                float(alive.std(ddof=1) / math.sqrt(reps)), "monte carlo", reps)
 
 
 def categorical_fixation_probability(p: ArrayLike, sizes: ArrayLike, *,
-                                     max_work: int = 20_000_000) -> float:
-    r"""Exact probability that only one category is left at generation T (the joint chain of
-    :func:`categorical_fixation`; ``ValueError`` when it is too large).
+                                     max_work: int = 200_000_000) -> float:
+    r"""Exact probability that only one category is left at generation T,
+    :math:`\sum_k \Pr(\hat p_{k,T} = 1)` (see :func:`categorical_fixation`; ``ValueError``
+    when the Bernoulli chains are too large).
 
     >>> categorical_fixation_probability([0.5, 0.5], [2, 2])  # K = 2 is Bernoulli fixation
     0.75
@@ -443,10 +401,4 @@ def category_loss_probabilities(p: ArrayLike, sizes: ArrayLike, *,
     >>> category_loss_probabilities([0.5, 0.25, 0.25], [2, 2]).tolist()
     [0.375, 0.65625, 0.65625]
     """
-    probs = _check_simplex(p)
-    ns = _check_sizes(sizes)
-    max_work = integer("max_work", max_work, low=1, repeat_name=True)
-    if _bernoulli_work(ns) > max_work:
-        raise ValueError(f"the exact chain is too large: work {_bernoulli_work(ns)} exceeds "
-                         f"max_work = {max_work}; use categorical_fixation(method='monte carlo')")
-    return np.array([_bernoulli_exact(float(pk), ns)[0][-1] for pk in probs])
+    return categorical_fixation(p, sizes, method="exact", max_work=max_work).lost[:, -1]
