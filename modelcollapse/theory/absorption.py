@@ -366,14 +366,24 @@ def absorption_probability(law: Law, theta: float, sizes: ArrayLike) -> float | 
     return None
 
 
-@absorption_probability.register
-def _(law: PoissonMean, theta: float, sizes: ArrayLike) -> float:
-    return poisson_extinction_probability(theta, sizes)
+def _scalar(theta: float | ArrayLike) -> float:
+    """A scalar law's parameter: a number, or an array holding exactly one."""
+    if np.ndim(theta) == 0:
+        return theta  # type: ignore[return-value]  # checked by the function it is passed to
+    arr = np.asarray(theta)
+    if arr.size != 1:
+        raise ValueError(f"a scalar law takes one parameter value, got {arr.size}")
+    return arr.reshape(-1)[0].item()
 
 
 @absorption_probability.register
-def _(law: BinomialMean, theta: float, sizes: ArrayLike) -> float:
-    return bernoulli_fixation_probability(theta, sizes)
+def _(law: PoissonMean, theta: float | ArrayLike, sizes: ArrayLike) -> float:
+    return poisson_extinction_probability(_scalar(theta), sizes)
+
+
+@absorption_probability.register
+def _(law: BinomialMean, theta: float | ArrayLike, sizes: ArrayLike) -> float:
+    return bernoulli_fixation_probability(_scalar(theta), sizes)
 
 
 @absorption_probability.register

@@ -367,3 +367,21 @@ def test_categorical_many_cells_large_n_against_monte_carlo() -> None:
         assert exact.lost[k, -1] == pytest.approx(both.at_zero, rel=1e-12, abs=1e-300)
     assert exact.probability == pytest.approx(
         sum(bernoulli_fixation_probabilities(x, sizes).at_one for x in p), rel=1e-12)
+
+
+def test_absorption_probability_takes_coordinate_arrays() -> None:
+    # derive hands over values[name], a 1-D array (one entry for a scalar family)
+    from modelcollapse.families import get_family
+
+    sizes = [4, 6, 5]
+    bern = get_family("bernoulli").law("p", "unbiased")
+    pois = get_family("poisson").law("lam", "unbiased")
+    cat = get_family("categorical").law("p", "unbiased")
+    assert absorption_probability(bern, np.array([0.3]), sizes) == \
+        bernoulli_fixation_probability(0.3, sizes)
+    assert absorption_probability(pois, np.array([0.7]), sizes) == \
+        poisson_extinction_probability(0.7, sizes)
+    assert absorption_probability(cat, np.array([0.3, 0.7]), sizes) == pytest.approx(
+        bernoulli_fixation_probability(0.3, sizes), rel=1e-12)
+    with pytest.raises(ValueError, match="one parameter value"):
+        absorption_probability(bern, np.array([0.3, 0.7]), sizes)
