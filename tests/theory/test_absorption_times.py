@@ -385,3 +385,15 @@ def test_absorption_probability_takes_coordinate_arrays() -> None:
         bernoulli_fixation_probability(0.3, sizes), rel=1e-12)
     with pytest.raises(ValueError, match="one parameter value"):
         absorption_probability(bern, np.array([0.3, 0.7]), sizes)
+
+
+def test_bernoulli_times_banded_chain_matches_fixation_probability() -> None:
+    # matrices beyond 2**22 entries go by banded blocks in both functions
+    p, sizes = 0.002, [2500, 2600, 2100]
+    res = bernoulli_fixation_times(p, sizes)
+    assert res.method == "exact" and res.mean_time is None  # n_T beyond the mean's limit
+    for t in range(len(sizes)):
+        both = bernoulli_fixation_probabilities(p, sizes[:t + 1])
+        assert res.at_zero[t] == pytest.approx(both.at_zero, rel=1e-12)
+        assert res.at_one[t] == pytest.approx(both.at_one, rel=1e-12, abs=1e-300)
+    assert 0.001 < res.cdf[-1] < 0.999
