@@ -33,7 +33,12 @@ from modelcollapse.theory.moments import (
     power_parts,
     solve_order,
 )
-from modelcollapse.theory.recursion import MomentRecursion, recursion_for, solve_symbolic
+from modelcollapse.theory.recursion import (
+    MomentRecursion,
+    recursion_for,
+    solve_symbolic,
+    variance_function,
+)
 
 __all__ = ["Derivation", "derive", "parameter_values"]
 
@@ -228,6 +233,8 @@ def derive(
     bias = bias if bias is not None and bias.active else None
     if workflow == "accumulate" and bias is not None:
         raise NoClosedFormError(fam.name, "accumulate workflow", "bias is not supported there")
+    if workflow == "accumulate":
+        _check_accumulate(fam, est.name)
     values = parameter_values(fam, params, dim=dim)
     d = _dimension(fam, params or {}, dim)
     infinite = _check_horizon(T)
@@ -341,6 +348,23 @@ def _numbers(fam: Family, estimator: str, bias: Bias | None, workflow: str,
     out["log_mean_T"], out["log_variance_T"] = logs if logs is not None else (None, None)
     out["collapse_probability_T"] = _absorption(fam, estimator, workflow, values, sizes, bias)
     return out
+
+
+def _check_accumulate(fam: Family, estimator: str) -> None:
+    """The accumulate workflow is exact for sample means of a natural exponential family
+    with a quadratic variance function (SPEC section 3); else NoClosedFormError with the
+    reason."""
+    est = fam.estimator(estimator)
+    if not est.pools_as_mean:
+        raise NoClosedFormError(
+            fam.name, "accumulate workflow", f"the {est.name} estimator does not pool as a "
+            "sample mean of a sufficient statistic (Estimator.pools_as_mean); the exact "
+            "recursion holds for natural exponential families with a quadratic variance "
+            "function (gaussian-mean, bernoulli, poisson, categorical)")
+    for p in fam.parameters:
+        found = variance_function(recursion_for(fam, p.name, estimator))
+        if isinstance(found, str):
+            raise NoClosedFormError(fam.name, "accumulate workflow", f"{p.name}: {found}")
 
 
 def _mix_arguments(workflow: str, real_ratio: Any, real_weight: Any) -> tuple | None:
@@ -463,6 +487,11 @@ def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
         rec = recursion_for(fam, name, estimator, bias)
         if workflow == "accumulate":
             mean_T, var_T = p.symbol, _accumulate_variance(rec, horizon)
+            found = variance_function(rec) if not bias else "biased"
+            if not isinstance(found, str):  # V(mu) = v0 + v1 mu + v2 mu^2
+                v0, v1, v2 = found
+                out[f"variance_function{suffix}"] = sp.expand(
+                    v0 + v1 * p.symbol + v2 * p.symbol**2)
         elif workflow == "mix":
             estimated = frozenset(q.symbol for q in fam.parameters)
             if horizon == sp.oo:

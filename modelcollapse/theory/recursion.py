@@ -37,7 +37,7 @@ from modelcollapse.families.base import Bias, Family, MomentMap
 from modelcollapse.numeric import as_float, evaluate
 
 __all__ = ["MomentRecursion", "recursion_for", "solve_numeric", "solve_symbolic",
-           "pooling_weights"]
+           "pooling_weights", "variance_function"]
 
 _N = symbols.n
 
@@ -50,6 +50,31 @@ def pooling_weights(sizes: np.ndarray) -> np.ndarray:
     """
     sizes = as_float(sizes)
     return sizes / np.cumsum(sizes)
+
+
+def variance_function(rec: MomentRecursion) -> tuple[sp.Expr, sp.Expr, sp.Expr] | str:
+    r"""``(v0, v1, v2)`` of a natural exponential family's quadratic variance function
+    :math:`V(\mu) = v_0 + v_1\mu + v_2\mu^2`, read off a sample mean's moment map
+    (:math:`m = \mu`, :math:`n\,v(\mu, n) = V(\mu)` free of :math:`n`); otherwise the
+    reason it is not one, as a string.
+
+    Pooled over generations (accumulate), :math:`\hat\mu_t = S_t/N_t` has
+    :math:`\mathrm{Var}\,\hat\mu_t = \mathrm{Var}\,\hat\mu_{t-1} + n_t E V(\hat\mu_{t-1})
+    / N_t^2` with :math:`E V(\hat\mu) = V(\mu) + v_2 \mathrm{Var}\,\hat\mu`: the
+    recursion :func:`solve_numeric` runs with ``weights=pooling_weights(sizes)``.
+
+    >>> from modelcollapse.families import get_family
+    >>> variance_function(recursion_for(get_family("bernoulli"), "p"))
+    (0, 1, -1)
+    >>> variance_function(recursion_for(get_family("gaussian-variance"), "sigma2"))
+    'n v(theta, n) depends on n: not the variance function of a sample mean'
+    """
+    if rec.a != 1 or rec.b != 0:
+        return "the mean map is not the identity m(theta, n) = theta of a sample mean"
+    coefficients = tuple(sp.cancel(c * _N) for c in (rec.gamma, rec.beta, rec.alpha))
+    if any(c.has(_N) for c in coefficients):
+        return "n v(theta, n) depends on n: not the variance function of a sample mean"
+    return coefficients  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
