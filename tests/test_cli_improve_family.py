@@ -34,14 +34,23 @@ def test_default_family_is_the_gaussian_mean_closed_form() -> None:
                     "--T", "10") == out
 
 
-def test_variance_walk_is_monte_carlo_with_its_standard_error() -> None:
-    out = run_json("improve", "--family", "gaussian-variance", "--n0", "10", "--T", "10",
-                   "--reps", "20000", "--seed", "3")
+def test_variance_walk_is_numeric() -> None:
+    out = run_json("improve", "--family", "gaussian-variance", "--n0", "10", "--T", "10")
+    assert out["method"] == "numeric" and out["se"] == 0
+    same = family_improvement_probability("gaussian-variance", n0=10, T=10)
+    assert out["probability"] == same.probability  # the CLI is the Python call
+    assert 0.16 < out["probability"] < 0.17
+
+
+def test_poisson_is_monte_carlo_with_its_standard_error() -> None:
+    out = run_json("improve", "--family", "poisson", "--param", "lam=2", "--n0", "20", "--T",
+                   "5", "--reps", "20000", "--seed", "3")
     assert out["method"] == "monte-carlo" and (out["reps"], out["seed"]) == (20000, 3)
     p = out["probability"]
     assert out["se"] == math.sqrt(p * (1 - p) / 20000)
-    same = family_improvement_probability("gaussian-variance", n0=10, T=10, reps=20000, seed=3)
-    assert p == same.probability  # the CLI is the Python call
+    same = family_improvement_probability("poisson", n0=20, T=5, params={"lam": 2.0},
+                                          reps=20000, seed=3)
+    assert p == same.probability
 
 
 def test_param_and_family_file(tmp_path: Path) -> None:
