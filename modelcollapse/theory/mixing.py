@@ -7,10 +7,12 @@ map (no family is named here):
 
 .. math::
 
-    m'(\theta, n) = w\theta^* + (1 - w)\,m(\theta, n), \qquad
+    m'(\theta, n) = w\,m(\theta^*, K n) + (1 - w)\,m(\theta, n), \qquad
     v'(\theta, n) = w^2 v(\theta^*, K n) + (1 - w)^2 v(\theta, n),
 
-so a closing map stays closing, with :math:`a' = (1 - w)a` (a contraction for :math:`w > 0`):
+(:math:`m(\theta^*, K n) = \theta^*` for an unbiased fit: SPEC's :math:`w\theta^*`; a
+biased estimator, such as the MLE of a variance, is biased on the real data too), so a
+closing map stays closing, with :math:`a' = (1 - w)a` (a contraction for :math:`w > 0`):
 the moments are the recursion's, and as :math:`T \to \infty` they converge to the fixed point
 :math:`M = b'/(1 - a')`, :math:`V = (\alpha' M^2 + \beta' M + \gamma')/(1 - a'^2 - \alpha')`.
 The weight :math:`w^*` minimising that stationary variance is found symbolically.
@@ -70,7 +72,8 @@ def mixed_recursion(rec: MomentRecursion, theta_star: sp.Expr, real_ratio: sp.Ex
                           for s in rec.others})
     real_v = real_v.subs(_N, k * _N)
     a = (1 - w) * rec.a
-    b = w * theta_star + (1 - w) * rec.b
+    real_m = (rec.a * theta_star + rec.b).subs(_N, k * _N)  # theta* for an unbiased fit
+    b = w * real_m + (1 - w) * rec.b
     alpha, beta = (1 - w) ** 2 * rec.alpha, (1 - w) ** 2 * rec.beta
     gamma = (1 - w) ** 2 * rec.gamma + w**2 * real_v
     tidy = (lambda e: sp.factor(sp.cancel(e))) if simplify else (lambda e: e)

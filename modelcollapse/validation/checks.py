@@ -36,6 +36,7 @@ Kolmogorov-Smirnov test. A check passes when :math:`|z| \le` :data:`Z_TOL`.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import os
@@ -298,6 +299,9 @@ class _Plan:
     dichotomy_T: int
     dichotomy_reps: int
     improvement_mv: tuple[int, str, int, int]  # n0, schedule, T, reps
+    #: mix workflow (SPEC section 7): schedules, and (K, w) pairs
+    mix_schedules: tuple[tuple[str, int], ...] = ()
+    mix_weights: tuple[tuple[float, float], ...] = ()
 
 
 _QUICK = _Plan(
@@ -309,6 +313,8 @@ _QUICK = _Plan(
     brute_reps=10_000, brute_T=5,
     dichotomy_T=200, dichotomy_reps=20_000,
     improvement_mv=(1000, "n0*t", 10, 20_000),
+    mix_schedules=(("n0", 20),),
+    mix_weights=((2.0, 0.4),),
 )
 _FULL = _Plan(
     reps=100_000,
@@ -320,6 +326,8 @@ _FULL = _Plan(
     brute_reps=40_000, brute_T=5,
     dichotomy_T=1000, dichotomy_reps=100_000,
     improvement_mv=(1000, "n0*t", 10, 100_000),
+    mix_schedules=(("n0", 50), ("n0*t", 30)),
+    mix_weights=((1.0, 0.5), (2.0, 0.2), (0.5, 0.8)),
 )
 
 #: bias used in the biased cases: :math:`c(n) = 1 - n^{-1/2}`
@@ -389,6 +397,14 @@ def _tasks(plan: _Plan, families: Sequence[Family]) -> Iterator[_Task]:
                          + f"/{expr} n0={n0} T={T}")
                 yield _Task(label, _theory_task(label, fam, est, Schedule(expr, n0=n0), T,
                                                 workflow, bias, plan.reps))
+            if _mix_closes(fam, est):
+                for (expr, T), (ratio, weight) in itertools.product(plan.mix_schedules,
+                                                                    plan.mix_weights):
+                    label = f"{fname}/{est}/mix(K={ratio:g},w={weight:g})/{expr} n0={n0} T={T}"
+                    yield _Task(label, _theory_task(label, fam, est, Schedule(expr, n0=n0), T,
+                                                    "mix", None, plan.reps,
+                                                    mix={"real_ratio": ratio,
+                                                         "real_weight": weight}))
         bn0 = 10 if _discrete(fam) else 20
         brute = [e for e in (fam.estimators if plan.all_estimators else [fam.default_estimator])
                  if fam.data is not None and fam.estimator(e).exact]
@@ -398,6 +414,13 @@ def _tasks(plan: _Plan, families: Sequence[Family]) -> Iterator[_Task]:
                                            plan.brute_T, plan.brute_reps))
         for make in _RESULT_TASKS.get(fname, ()):  # SPEC results stated for one family
             yield from make(plan)
+
+
+def _mix_closes(fam: Family, est: str) -> bool:
+    """The mix workflow has exact moments where every parameter's moment map closes (scalar
+    parameters; a covariance walks entrywise, not by a closing map of the matrix)."""
+    return all(p.domain != "spd" and fam.moment_map(p.name, est).closes
+               for p in fam.parameters)
 
 
 def _mv_improvement_tasks(plan: _Plan) -> Iterator[_Task]:
@@ -445,12 +468,15 @@ def _theory_of(values: Mapping[str, Any], key: str, fam: Family, comp: Component
 
 
 def _theory_task(label: str, fam: Family, est: str, schedule: Schedule, T: int, workflow: str,
-                 bias: Bias | None, reps: int) -> Callable[[int], tuple[list[Check], list[str]]]:
+                 bias: Bias | None, reps: int, mix: Mapping[str, float] | None = None,
+                 ) -> Callable[[int], tuple[list[Check], list[str]]]:
     def run(seed: int) -> tuple[list[Check], list[str]]:
-        d = derive(fam, schedule=schedule, T=T, estimator=est, workflow=workflow, bias=bias)
+        d = derive(fam, schedule=schedule, T=T, estimator=est, workflow=workflow, bias=bias,
+                   **(mix or {}))
         improve = _normal_location(fam) and workflow == "replace" and bias is None
         ds = simulate(fam, schedule=schedule, T=T, reps=reps, seed=seed, estimator=est,
-                      workflow=workflow, bias=bias, progress=False, trajectories=improve)
+                      workflow=workflow, bias=bias, progress=False, trajectories=improve,
+                      **(mix or {}))
         comps = components(fam, parameter_values(fam, None))
         final = np.asarray(ds["final"].values, dtype=float)
         checks: list[Check] = []
