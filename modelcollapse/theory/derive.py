@@ -271,6 +271,8 @@ def derive(
         numbers["collapses"], numbers["required_growth_exponent"] = False, 0.0
         numbers["optimal_real_weight"] = mix[2]
         numbers["real_weight"], numbers["real_ratio"] = mix[1], mix[0]
+        if mix[3] is not None:
+            expressions["optimal_real_weight"] = mix[3]
     elif workflow == "accumulate":
         # pooled sample means: increments w_t (n_t/N_t)^2 <= v (1/N_(t-1) - 1/N_t) sum to at
         # most v/n_0 for every schedule, so no growth is needed
@@ -398,23 +400,24 @@ def _mix_limit(schedule: Schedule, minimum: int, fam: Family, *, scaled: bool = 
 
 def _mix_weight(fam: Family, estimator: str, bias: Bias | None, values, schedule: Schedule,
                 minimum: int, mix: tuple, notes: list[str]) -> tuple:
-    """``(K, w, w*)``: the weight used (``w*`` for "optimal") and the optimal one (None, with
-    the reason in the notes, where the stationary variance has no closed form)."""
+    """``(K, w, w*, exact w*)``: the weight used (``w*`` for "optimal") and the optimal one
+    (None, with the reason in the notes, where the stationary variance has no closed form)."""
     ratio, weight = mix
     try:
-        best, _ = mixing.optimal_real_weight(
+        best, exact = mixing.optimal_real_weight(
             fam, values, real_ratio=ratio, estimator=estimator, bias=bias,
             at_limit=_mix_limit(schedule, minimum, fam, scaled=True))
     except (NoClosedFormError, NotImplementedError, ValueError, TypeError) as exc:
         if weight == "optimal":
             raise NoClosedFormError(fam.name, "optimal_real_weight", str(exc)) from exc
         notes.append(f"optimal_real_weight: {exc}")
-        best = None
-    return ratio, best if weight == "optimal" else weight, best
+        best = exact = None
+    return ratio, best if weight == "optimal" else weight, best, exact
 
 
 def _mix_numbers(fam: Family, estimator: str, bias: Bias | None, values, sizes: np.ndarray,
-                 ratio: float, weight: float, best: float | None = None) -> dict[str, Any]:
+                 ratio: float, weight: float, best: float | None = None,
+                 exact: sp.Expr | None = None) -> dict[str, Any]:
     moments = mixing.mix_moments(fam, values, sizes, real_ratio=ratio, real_weight=weight,
                                  estimator=estimator, bias=bias)
     names = [p.name for p in fam.parameters]

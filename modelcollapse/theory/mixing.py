@@ -201,21 +201,35 @@ def optimal_real_weight(fam: Family, values: Mapping[str, np.ndarray], *, real_r
     Returns the number and its exact expression."""
     p = fam.parameters[0]
     rec = recursion_for(fam, p.name, estimator, bias)
-    estimated = {q.symbol for q in fam.parameters}
-    if set(rec.others) & estimated:
-        raise NoClosedFormError(fam.name, "optimal_real_weight", f"the variance of {p.name} is "
-                                "coupled to another parameter")
+    estimated = {q.symbol: q for q in fam.parameters}
     truth = _truth(fam, values)
-    v = stationary_variance(rec, real_ratio=_number(real_ratio), real_weight=W)
-    v = v.subs({star(s): truth[s] for s in (p.symbol,)}).subs(
+    # a coupled parameter (the variance in a mean's noise) sits at its stationary mean
+    coupled = {}
+    for s in set(rec.others) & set(estimated):
+        other = recursion_for(fam, estimated[s].name, estimator, bias)
+        if set(other.others) & set(estimated):
+            raise NoClosedFormError(fam.name, "optimal_real_weight", f"the variance of "
+                                    f"{estimated[s].name} is coupled to another parameter")
+        mixed = mixed_recursion(other, truth[s], _number(real_ratio), W, truth)
+        coupled[s] = sp.cancel(mixed.b / (1 - mixed.a))
+    v = stationary_variance(rec, real_ratio=_number(real_ratio), real_weight=W,
+                            estimated=frozenset(coupled))
+    v = v.subs(coupled).subs({star(s): truth[s] for s in (p.symbol, *coupled)}).subs(
         {c.symbol: truth[c.symbol] for c in fam.constants})
     v = sp.cancel(at_limit(v))
     dv = sp.numer(sp.together(sp.diff(v, W)))
     candidates = [sp.Integer(1)]
     for root in sp.Poly(sp.expand(dv), W).real_roots() if sp.expand(dv).is_polynomial(W) \
             else sp.solve(dv, W):
-        if root.is_real and 0 < float(root) <= 1:
+        value = complex(sp.N(root))
+        if abs(value.imag) < 1e-12 * max(1.0, abs(value.real)) and 0 < value.real <= 1:
             candidates.append(root)
-    best = min(candidates, key=lambda r: float(v.subs(W, r)))
+
+    def stationary_at(r: sp.Expr) -> float:
+        value = complex(sp.N(v.subs(W, r)))
+        # a negative value means 1 - a'^2 - alpha' < 0: no stationary variance at that w
+        return value.real if value.real > 0 else float("inf")
+
+    best = min(candidates, key=stationary_at)
     best = sp.radsimp(best)
-    return float(best), best
+    return complex(sp.N(best)).real, best

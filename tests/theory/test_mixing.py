@@ -134,3 +134,37 @@ def test_arguments_checked():
     with pytest.raises(ValueError, match="apply to workflow 'mix'"):
         derive("gaussian-mean", T=3, real_ratio=2)
     assert not isinstance(NoClosedFormError, type(None))
+
+
+@pytest.mark.parametrize(("family", "estimator"), [
+    ("exponential", "mle"), ("gaussian-variance", "mle"), ("bernoulli", None), ("gaussian", None),
+])
+def test_optimal_weight_is_a_minimum_for_other_families(family, estimator):
+    sched = Schedule("n0", n0=20)
+
+    def first(values):
+        v = values["variance_T"]
+        return v["mu"] if isinstance(v, dict) else v
+
+    best = derive(family, schedule=sched, T=math.inf, workflow="mix", real_ratio=1,
+                  estimator=estimator).values
+    w = best["optimal_real_weight"]
+    assert 0 < w <= 1
+    for other in (w - 0.03, min(w + 0.03, 1.0)):
+        v = first(derive(family, schedule=sched, T=math.inf, workflow="mix", real_ratio=1,
+                         estimator=estimator, real_weight=other).values)
+        assert v > first(best)
+
+
+def test_biased_real_fit_matches_monte_carlo():
+    """The MLE variance is biased on the real data too: m' = w m(theta*, K n) + ..."""
+    sizes, k, w, reps = [10, 10, 10, 10, 10, 10], 2, 0.4, 200_000
+    d = derive("gaussian-variance", schedule=Schedule.from_sizes(sizes), T=len(sizes) - 1,
+               estimator="mle", workflow="mix", real_ratio=k, real_weight=w)
+    rng = np.random.default_rng(99)
+    theta = np.ones(reps)
+    for n in sizes:
+        real = rng.chisquare(k * n - 1, reps) / (k * n)
+        theta = w * real + (1 - w) * theta * rng.chisquare(n - 1, reps) / n
+    z_mean, z_var = _z_checks(theta, d.values["mean_T"], d.values["variance_T"])
+    assert abs(z_mean) < 5 and abs(z_var) < 5, (z_mean, z_var)
