@@ -246,7 +246,7 @@ def _cmd_derive(args: argparse.Namespace) -> dict[str, Any]:
 
 def _cmd_improve(args: argparse.Namespace) -> dict[str, Any]:
     from modelcollapse.families import Bias
-    from modelcollapse.theory.improvement import family_improvement_probability
+    from modelcollapse.validation.improvement import family_improvement_probability
 
     schedule = _schedule(args)
     T = _horizon(args.T)

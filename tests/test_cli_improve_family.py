@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modelcollapse.theory.improvement import family_improvement_probability
+from modelcollapse.validation.improvement import family_improvement_probability
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -4,6 +4,7 @@ Derived in SPEC from the paper's stated claims, not quoted from it.
 """
 
 from modelcollapse.theory.absorption import (
+    absorption_probability,
     bernoulli_fixation_probabilities,
     bernoulli_fixation_probability,
     poisson_extinction_probability,
@@ -27,4 +28,5 @@ __all__ = [
     "bernoulli_fixation_probability",
     "bernoulli_fixation_probabilities",
     "poisson_extinction_probability",
+    "absorption_probability",
 ]

@@ -450,12 +450,12 @@ def _absorption(fam: Family, estimator: str, workflow: str, values, sizes,
                 bias) -> float | None:
     """Probability of having hit the absorbing degenerate state by T, from the law of the
     first parameter (:func:`absorption.absorption_probability`); None where none exists."""
-    if workflow != "replace" or bias is not None or fam.vector:
+    if workflow != "replace" or bias is not None:
         return None
     p = fam.parameters[0]
     law = fam.law(p.name, estimator)
     try:
-        return absorption.absorption_probability(law, float(values[p.name][0]), sizes)
+        return absorption.absorption_probability(law, values[p.name], sizes)
     except ValueError:  # the exact chain is too large for these sizes
         return None
 

@@ -11,10 +11,8 @@ import numpy as np
 import pytest
 
 from modelcollapse.families import get_family
-from modelcollapse.theory.improvement import (
-    family_improvement_probability,
-    improvement_probability,
-)
+from modelcollapse.theory.improvement import improvement_probability
+from modelcollapse.validation.improvement import family_improvement_probability
 
 Z = 5.0
 
