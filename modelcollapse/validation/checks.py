@@ -549,9 +549,14 @@ def _log_checks(label: str, values: Mapping[str, Any], comps: Sequence[Component
 def _absorption_checks(label: str, fam: Family, values: Mapping[str, Any],
                        comps: Sequence[Component], final: np.ndarray, ds: Any, workflow: str,
                        bias: Bias | None) -> list[Check]:
-    """Fixation (Bernoulli, each categorical cell) and extinction (Poisson) by T."""
+    """Fixation (Bernoulli, each categorical cell), extinction (Poisson) and, for a vector of
+    probabilities, the loss of all categories but one by T."""
     out = []
     prob = values.get("collapse_probability_T")
+    fixing = [k for k, c in enumerate(comps) if c.rule == "fixation"]
+    if fam.vector and fixing and prob is not None:  # one cell at 1: all others lost
+        hits = (final[:, fixing] == 1).any(axis=1)
+        out.append(proportion_check(f"{label}: P(one category left by T)", float(prob), hits))
     for k, c in enumerate(comps):
         hits = None
         if c.rule == "fixation":
@@ -560,8 +565,8 @@ def _absorption_checks(label: str, fam: Family, values: Mapping[str, Any],
             hits = final[:, k] == 0
         if hits is None:
             continue
-        theory = prob
-        if theory is None and fam.vector and workflow == "replace" and bias is None:
+        theory = None if fam.vector else prob
+        if fam.vector and workflow == "replace" and bias is None:
             # a categorical cell is itself a Wright-Fisher (Bernoulli) walk: Multinomial
             # margins are Binomial(n, p_k)
             try:

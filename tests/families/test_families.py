@@ -256,7 +256,7 @@ BAD_INPUTS = [
     ("mvgaussian", {"dim": 3, "schedule": Schedule("n0", n0=3)},
      r"n_t must be an integer >= 4 for mvgaussian, got 3 at t=0"),
     ("gaussian-mean", {"workflow": "pool"},
-     r"workflow must be one of replace, accumulate, got 'pool'"),
+     r"workflow must be one of replace, accumulate, mix, got 'pool'"),
 ]
 
 
