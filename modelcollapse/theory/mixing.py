@@ -20,6 +20,7 @@ The weight :math:`w^*` minimising that stationary variance is found symbolically
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -193,6 +194,49 @@ def stationary_variance(rec: MomentRecursion, *, real_ratio: sp.Expr = K,
     return sp.factor(sp.cancel(v))
 
 
+def _real_roots(expr: sp.Expr) -> list[sp.Expr]:
+    """Real roots in ``W``: exact for rational coefficients, numeric (numpy) where they are
+    irrational (SymPy's exact roots of such polynomials take minutes), SymPy's solve for
+    anything that is not a polynomial."""
+    if not expr.is_polynomial(W):
+        return list(sp.solve(expr, W))
+    poly = sp.Poly(expr, W)
+    coefficients = poly.all_coeffs()
+    if all(c.is_Rational for c in coefficients):
+        return list(poly.real_roots())
+    found = np.roots([complex(sp.N(c)) for c in coefficients])
+    return [sp.Float(z.real) for z in found if abs(z.imag) <= 1e-12 * max(1.0, abs(z.real))]
+
+
+def _rational_in_w(v: sp.Expr) -> bool:
+    """``v`` is a ratio of polynomials in ``W`` with rational coefficients."""
+    try:
+        parts = [sp.Poly(part, W) for part in sp.fraction(v)]
+    except sp.PolynomialError:
+        return False
+    return all(c.is_Rational for part in parts for c in part.coeffs())
+
+
+def _numeric_optimum(v: sp.Expr) -> tuple[float, sp.Expr]:
+    """The minimiser of the stationary variance over w in (0, 1] by bounded scalar search
+    (with the endpoint w = 1), where it has no exact closed form here."""
+    from scipy.optimize import minimize_scalar
+
+    f = sp.lambdify(W, v, "math")
+
+    def stationary_at(w: float) -> float:
+        try:
+            value = float(f(w))
+        except (ZeroDivisionError, OverflowError, ValueError):
+            return math.inf
+        return value if value > 0 else math.inf
+
+    found = minimize_scalar(stationary_at, bounds=(1e-9, 1.0), method="bounded",
+                            options={"xatol": 1e-12})
+    best = min((float(found.x), 1.0), key=stationary_at)
+    return best, sp.Float(best)
+
+
 def optimal_real_weight(fam: Family, values: Mapping[str, np.ndarray], *, real_ratio: float,
                         at_limit: Callable[[sp.Expr], sp.Expr], estimator: str | None = None,
                         bias: Bias | None = None) -> tuple[float, sp.Expr]:
@@ -217,10 +261,11 @@ def optimal_real_weight(fam: Family, values: Mapping[str, np.ndarray], *, real_r
     v = v.subs(coupled).subs({star(s): truth[s] for s in (p.symbol, *coupled)}).subs(
         {c.symbol: truth[c.symbol] for c in fam.constants})
     v = sp.cancel(at_limit(v))
+    if not _rational_in_w(v):  # irrational coefficients: SymPy's exact route takes minutes
+        return _numeric_optimum(v)
     dv = sp.numer(sp.together(sp.diff(v, W)))
     candidates = [sp.Integer(1)]
-    for root in sp.Poly(sp.expand(dv), W).real_roots() if sp.expand(dv).is_polynomial(W) \
-            else sp.solve(dv, W):
+    for root in _real_roots(sp.expand(dv)):
         value = complex(sp.N(root))
         if abs(value.imag) < 1e-12 * max(1.0, abs(value.real)) and 0 < value.real <= 1:
             candidates.append(root)
