@@ -196,7 +196,8 @@ def _check_family(family: Any) -> _Walk:
                      f"a multiplicative law ({_multiplicative_laws()})")
     parts = law.log_parts(p.symbol)
     used = parts.center.free_symbols.union(
-        *(sp.sympify(x).free_symbols for _, x in (*parts.drift, *parts.spread)))
+        *(sp.sympify(x).free_symbols  # safe: law arguments, SymPy objects or numbers
+          for _, x in (*parts.drift, *parts.spread)))
     if not used <= {symbols.n}:
         names = ", ".join(sorted(str(s) for s in used - {symbols.n}))
         raise refuse(f"its law {law} is not the previous value times a factor of n alone "

@@ -270,7 +270,8 @@ def _ratio_law(name: str, law: Law, context: _Context, parameters: Mapping[str, 
                least_factor: Callable[[Arrays], np.ndarray] | None = None) -> StepLikelihood:
     r"""A law of :math:`\hat\theta_t = c\,\hat\theta_{t-1} q\,X`, :math:`X` with the given
     ``parameters``: the likelihood of the ratio, with ``factor`` :math:`q`."""
-    params = {k: context.free(law, sp.sympify(v), k) for k, v in parameters.items()}
+    params = {k: context.free(law, sp.sympify(v), k)  # safe: law arguments, never user text
+              for k, v in parameters.items()}
     q = sp.cancel(context.unscaled(law, scale, "scale") / context.theta)
     functions = {k: context.function(v) for k, v in params.items()}
     factor = context.function(q)
@@ -447,8 +448,8 @@ def family_likelihood(family: str | Family, params: Mapping[str, float] | None =
     law = replace(law, **{f.name: sp.sympify(getattr(law, f.name)).subs(subs)  # safe: law args
                           for f in fields(law)})
     bias = BIAS_SHIFT if location else BIAS_FACTOR
-    extra = set().union(*(sp.sympify(v).free_symbols for v in law.args().values())) \
-        - {p.symbol, symbols.n, bias}
+    extra = set().union(*(sp.sympify(v).free_symbols  # safe: law arguments, SymPy objects
+                          for v in law.args().values())) - {p.symbol, symbols.n, bias}
     if extra:
         names = ", ".join(sorted(str(s) for s in extra))
         raise ValueError(f"the law of {fam.name} depends on {names}; give its value in params")

@@ -401,7 +401,7 @@ def _start_law(law: Law, theta: sp.Symbol, values: dict) -> Any:
     from scipy import stats
 
     def num(expr: sp.Expr) -> float:
-        return float(sp.sympify(expr).subs(values).subs(theta, 1))
+        return float(sp.sympify(expr).subs(values).subs(theta, 1))  # safe: a law argument
 
     if isinstance(law, ScaledChiSquare):
         return stats.gamma(num(law.df) / 2, scale=2 * num(law.scale))
@@ -445,11 +445,11 @@ def numeric_improvement(law: Law, theta: sp.Symbol, constants: dict,
     except NotImplementedError:
         return None
     exprs = [parts.center, *(x for _, x, _ in parts.gammas)]
-    if any(theta in sp.sympify(e).free_symbols for e in exprs):
+    if any(theta in sp.sympify(e).free_symbols for e in exprs):  # safe: law arguments
         return None
     n = symbols.n
     sizes_f = np.array([float(k) for k in sizes])
-    subbed = [sp.sympify(e).subs(constants) for e in exprs]
+    subbed = [sp.sympify(e).subs(constants) for e in exprs]  # safe: law arguments
     if any(e.free_symbols - {n} for e in subbed):
         return None
     start = _start_law(law, theta, {**constants, n: sizes_f[0]})
