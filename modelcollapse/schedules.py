@@ -370,33 +370,15 @@ def _exact_beta(a: Exact, b: Exact) -> Fraction:
 
 
 def _rational(expr: sp.Expr) -> Callable[[int], Exact]:
-    """``expr`` as a function of an integer ``t`` in exact rationals; _Inexact if impossible."""
-    if expr.is_Integer:
-        integer = int(expr)
-        return lambda k: integer
-    if expr.is_Rational:
-        fraction = Fraction(int(expr.p), int(expr.q))
-        return lambda k: fraction
-    if expr == _t:
-        return lambda k: k
-    parts = [_rational(a) for a in expr.args] if not expr.is_Atom else []
-    if expr.is_Add:
-        return lambda k: sum(p(k) for p in parts)
-    if expr.is_Mul:
-        return lambda k: math.prod(p(k) for p in parts)
-    if expr.is_Pow:
-        base, exponent = parts
-        return lambda k: _exact_power(base(k), exponent(k))
-    if isinstance(expr, sp.Abs):
-        return lambda k: abs(parts[0](k))
-    if isinstance(expr, sp.Min | sp.Max):
-        pick = min if isinstance(expr, sp.Min) else max
-        return lambda k: pick(p(k) for p in parts)
-    if isinstance(expr, sp.gamma):
-        return lambda k: _exact_gamma(parts[0](k))
-    if isinstance(expr, sp.beta):
-        return lambda k: _exact_beta(parts[0](k), parts[1](k))
-    raise _Inexact  # pi, e, log, exp, loggamma, polygamma: irrational in general
+    """``expr`` as a function of an integer ``t`` in exact rationals (:func:`_rational_vector`
+    at one ``t``); _Inexact if impossible."""
+    vector = _rational_vector(expr)
+
+    def at(k: int) -> Exact:
+        value = vector(np.array([k], dtype=object))
+        return value[0] if isinstance(value, np.ndarray) else value
+
+    return at
 
 
 def _ceil(value: Exact) -> int:
