@@ -314,9 +314,6 @@ class Multiplicative(Law):
         return replace(self, scale=factor * self.scale)
 
 
-#: kept for imports of the earlier name
-_GammaType = Multiplicative
-
 
 @dataclass(frozen=True, repr=False)
 class ScaledChiSquare(Multiplicative):
