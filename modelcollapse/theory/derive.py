@@ -35,6 +35,7 @@ from modelcollapse.theory.moments import (
 )
 from modelcollapse.theory.recursion import (
     MomentRecursion,
+    coefficient_limit,
     recursion_for,
     solve_symbolic,
     variance_function,
@@ -385,17 +386,10 @@ def _mix_arguments(workflow: str, real_ratio: Any, real_weight: Any) -> tuple | 
     return ratio, real("real_weight", real_weight, low=0, high=1, low_open=True)
 
 
-def _mix_limit(schedule: Schedule, minimum: int, fam: Family, *, scaled: bool = False):
-    """The coefficients' limit: at n_1 for a constant schedule, as n -> oo otherwise (for the
-    optimal weight, of n times the variance: its leading term)."""
-    growth = schedule.growth()
-    if growth is not None and growth.base == 1 and growth.power == 0 \
-            and growth.log_power == 0:
-        first = int(schedule.sizes(1, minimum=minimum, family=fam.name)[-1])
-        return lambda e: e.subs(symbols.n, first)
-    if scaled:
-        return lambda e: sp.limit(e * symbols.n, symbols.n, sp.oo)
-    return lambda e: sp.limit(e, symbols.n, sp.oo)
+def _coefficient_limit(schedule: Schedule, minimum: int, fam: Family, *, scaled: bool = False):
+    """:func:`coefficient_limit` at this schedule's first size after generation 0."""
+    first = int(schedule.sizes(1, minimum=minimum, family=fam.name)[-1])
+    return coefficient_limit(schedule, first, scaled=scaled)
 
 
 def _mix_weight(fam: Family, estimator: str, bias: Bias | None, values, schedule: Schedule,
@@ -406,7 +400,7 @@ def _mix_weight(fam: Family, estimator: str, bias: Bias | None, values, schedule
     try:
         best, exact = mixing.optimal_real_weight(
             fam, values, real_ratio=ratio, estimator=estimator, bias=bias,
-            at_limit=_mix_limit(schedule, minimum, fam, scaled=True))
+            at_limit=_coefficient_limit(schedule, minimum, fam, scaled=True))
     except (NoClosedFormError, NotImplementedError, ValueError, TypeError) as exc:
         if weight == "optimal":
             raise NoClosedFormError(fam.name, "optimal_real_weight", str(exc)) from exc
@@ -435,7 +429,7 @@ def _mix_stationary(fam: Family, estimator: str, bias: Bias | None, values, sche
                     minimum: int, mix: tuple) -> dict[str, Any]:
     found = mixing.stationary(fam, values, real_ratio=mix[0], real_weight=mix[1],
                               estimator=estimator, bias=bias,
-                              at_limit=_mix_limit(schedule, minimum, fam))
+                              at_limit=_coefficient_limit(schedule, minimum, fam))
     names = [p.name for p in fam.parameters]
 
     def pick(i):

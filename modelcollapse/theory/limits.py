@@ -29,7 +29,12 @@ from modelcollapse.families.base import Bias, Family
 from modelcollapse.numeric import as_float, evaluate
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import criteria
-from modelcollapse.theory.recursion import MomentRecursion, recursion_for
+from modelcollapse.theory.recursion import (
+    MomentRecursion,
+    coefficient_limit,
+    fixed_point,
+    recursion_for,
+)
 
 __all__ = ["limit_values", "LIMIT_HORIZON"]
 
@@ -95,27 +100,15 @@ def limit_values(fam: Family, estimator: str, bias: Bias | None, workflow: str,
 def _stationary(fam: Family, estimator: str, bias: Bias | None, values: dict[str, np.ndarray],
                 schedule: Schedule, first: int) -> Values:
     r"""Limits of a contracting chain: the fixed point of the moment recursion at the limiting
-    coefficients (at :math:`n = n_1` for a constant schedule, as :math:`n \to \infty` for a
-    growing one), :math:`M = b/(1 - a)`, :math:`V = (\alpha M^2 + \beta M + \gamma)/(1 - a^2 -
-    \alpha)`."""
-    growth = schedule.growth()
-    constant = growth is not None and growth.base == 1 and growth.power == 0 \
-        and growth.log_power == 0
-
-    def at_limit(expr: sp.Expr) -> float:
-        expr = expr.subs({c.symbol: float(values[c.name][0]) for c in fam.constants})
-        if constant:
-            return float(expr.subs(symbols.n, first))
-        return float(sp.limit(expr, symbols.n, sp.oo))
-
+    coefficients (:func:`~modelcollapse.theory.recursion.fixed_point`,
+    :func:`~modelcollapse.theory.recursion.coefficient_limit`)."""
+    at_limit = coefficient_limit(schedule, first)
+    constants = {c.symbol: float(values[c.name][0]) for c in fam.constants}
     per: dict[str, dict[str, Any]] = {"mean_T": {}, "variance_T": {}}
     for p in fam.parameters:
-        rec = recursion_for(fam, p.name, estimator, bias)
-        a, b, al, be, ga = (at_limit(getattr(rec, k)) for k in ("a", "b", "alpha", "beta",
-                                                                 "gamma"))
-        mean = b / (1 - a)
-        f = a * a + al
-        variance = (al * mean**2 + be * mean + ga) / (1 - f) if f < 1 else None
+        mean, variance = fixed_point(recursion_for(fam, p.name, estimator, bias), constants,
+                                     at_limit)
+        mean, variance = float(mean), None if variance is None else float(variance)
         per["mean_T"][p.name] = [mean] * len(values[p.name]) if fam.vector else mean
         per["variance_T"][p.name] = [variance] * len(values[p.name]) if fam.vector \
             else variance

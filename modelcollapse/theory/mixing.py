@@ -30,7 +30,12 @@ import sympy as sp
 from modelcollapse import symbols
 from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families.base import Bias, Family
-from modelcollapse.theory.recursion import MomentRecursion, _iterate, recursion_for
+from modelcollapse.theory.recursion import (
+    MomentRecursion,
+    _iterate,
+    fixed_point,
+    recursion_for,
+)
 
 __all__ = ["K", "W", "star", "mixed_recursion", "mix_moments", "stationary",
            "stationary_variance", "optimal_real_weight"]
@@ -159,21 +164,11 @@ def stationary(fam: Family, values: Mapping[str, np.ndarray], *, real_ratio: flo
                     for s in rec.others if any(p.symbol == s for p in fam.parameters)}
             subs.update({c.symbol: truth[c.symbol] for c in fam.constants})
             mixed = mixed_recursion(rec, _number(float(theta)), k, w, truth, simplify=False)
-            m, v = _fixed_point(mixed, subs, at_limit)
+            m, v = fixed_point(mixed, subs, at_limit)
             ms.append(float(m))
             vs.append(None if v is None else float(v))
         out[name] = (ms, vs)
     return out
-
-
-def _fixed_point(rec: MomentRecursion, subs: Mapping, at_limit: Callable[[sp.Expr], sp.Expr]):
-    a, b, al, be, ga = (at_limit(getattr(rec, f).subs(subs))
-                        for f in ("a", "b", "alpha", "beta", "gamma"))
-    mean = b / (1 - a)
-    f = a**2 + al
-    if not (f < 1):
-        return mean, None
-    return mean, (al * mean**2 + be * mean + ga) / (1 - f)
 
 
 def stationary_variance(rec: MomentRecursion, *, real_ratio: sp.Expr = K,

@@ -26,7 +26,7 @@ The accumulate workflow of a sample mean pools generation :math:`t` with weight
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +35,10 @@ import sympy as sp
 from modelcollapse import symbols
 from modelcollapse.families.base import Bias, Family, MomentMap
 from modelcollapse.numeric import as_float, evaluate
+from modelcollapse.schedules import Schedule
 
 __all__ = ["MomentRecursion", "recursion_for", "solve_numeric", "solve_symbolic",
-           "pooling_weights", "variance_function"]
+           "pooling_weights", "variance_function", "coefficient_limit", "fixed_point"]
 
 _N = symbols.n
 
@@ -301,3 +302,31 @@ def solve_symbolic(
         if not k.has(_N) and not k.has(t):
             return mean_T, sp.factor(k) * (_product(f, 0, horizon, t) - 1)
     return mean_T, sp.Sum(_at(w, t) * _product(f, t + 1, horizon, u), (t, 0, horizon))
+
+
+def coefficient_limit(schedule: Schedule, first: int, *,
+                      scaled: bool = False) -> Callable[[sp.Expr], sp.Expr]:
+    r"""Where the coefficients of a contracting chain settle: at :math:`n = n_1` (``first``)
+    for a constant schedule, as :math:`n \to \infty` for any other; ``scaled`` takes the limit
+    of :math:`n` times the expression (the leading term of a variance that vanishes)."""
+    growth = schedule.growth()
+    if growth is not None and growth.base == 1 and growth.power == 0 \
+            and growth.log_power == 0:
+        return lambda e: e.subs(symbols.n, first)
+    if scaled:
+        return lambda e: sp.limit(e * symbols.n, symbols.n, sp.oo)
+    return lambda e: sp.limit(e, symbols.n, sp.oo)
+
+
+def fixed_point(rec: MomentRecursion, subs: Mapping,
+                at_limit: Callable[[sp.Expr], sp.Expr]) -> tuple[sp.Expr, sp.Expr | None]:
+    r"""Stationary moments of a contracting chain at the limiting coefficients:
+    :math:`M = b/(1 - a)`, :math:`V = (\alpha M^2 + \beta M + \gamma)/(1 - a^2 - \alpha)`,
+    with ``V`` None where :math:`a^2 + \alpha \ge 1` (no stationary variance)."""
+    a, b, al, be, ga = (at_limit(getattr(rec, f).subs(subs))
+                        for f in ("a", "b", "alpha", "beta", "gamma"))
+    mean = b / (1 - a)
+    f = a**2 + al
+    if not (f < 1):
+        return mean, None
+    return mean, (al * mean**2 + be * mean + ga) / (1 - f)
