@@ -154,11 +154,12 @@ def simulate(
     if mix is not None:
         if mix[1] == "optimal":
             from modelcollapse.theory import mixing
-            from modelcollapse.theory.derive import _mix_limit
+            from modelcollapse.theory.recursion import coefficient_limit
 
+            first = int(schedule.sizes(1, minimum=minimum, family=fam.name)[-1])
             mix = (mix[0], mixing.optimal_real_weight(
                 fam, values, real_ratio=mix[0], estimator=est.name, bias=bias,
-                at_limit=_mix_limit(schedule, minimum, fam, scaled=True))[0])
+                at_limit=coefficient_limit(schedule, first, scaled=True))[0])
         small = [int(n) for n in sizes if mix_size(mix[0], n) < minimum]
         if small:
             raise ValueError(f"real_ratio * n_t = {mix[0]} * {small[0]} rounds below the "
