@@ -29,7 +29,7 @@ def test_families_lists_every_family_with_contract_keys() -> None:
     out = run_json("families")
     names = [f["name"] for f in out["families"]]
     assert names == ["gaussian-mean", "gaussian-variance", "gaussian", "bernoulli", "poisson",
-                     "exponential", "categorical", "mvgaussian"]
+                     "exponential", "categorical", "mvgaussian", "linear-regression"]
     for fam in out["families"]:
         assert {"name", "parameters", "estimators", "step_law"} <= set(fam)
 

@@ -14,6 +14,7 @@ from modelcollapse.families.bernoulli import BERNOULLI
 from modelcollapse.families.categorical import CATEGORICAL
 from modelcollapse.families.exponential import EXPONENTIAL
 from modelcollapse.families.gaussian import GAUSSIAN, GAUSSIAN_MEAN, GAUSSIAN_VARIANCE
+from modelcollapse.families.linear_regression import LINEAR_REGRESSION
 from modelcollapse.families.mvgaussian import MVGAUSSIAN
 from modelcollapse.families.poisson import POISSON
 
@@ -113,7 +114,7 @@ def load(path: str | os.PathLike[str], *, register: bool = False) -> Family:
 
 
 for _f in (GAUSSIAN_MEAN, GAUSSIAN_VARIANCE, GAUSSIAN, BERNOULLI, POISSON, EXPONENTIAL,
-           CATEGORICAL, MVGAUSSIAN):
+           CATEGORICAL, MVGAUSSIAN, LINEAR_REGRESSION):
     register(_f)
 
 from modelcollapse.families.custom import (  # noqa: E402 - custom builds on the registry

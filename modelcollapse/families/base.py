@@ -14,7 +14,7 @@ is thinned), location parameters the shift :math:`+\kappa n^{-\alpha}` (:meth:`L
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 from typing import Literal
@@ -181,6 +181,8 @@ class MomentMap:
 _MOMENT_MAPS: dict[tuple, tuple[Family, MomentMap]] = {}
 #: biased laws, keyed the same way
 _BIASED_LAWS: dict[tuple, tuple[Family, Law]] = {}
+#: families at a dimension (:meth:`Family.at_dimension`), by (id(family), dim)
+_AT_DIMENSION: dict[tuple, tuple[Family, Family]] = {}
 
 
 @dataclass(frozen=True)
@@ -248,10 +250,34 @@ class Family:
         est = self.estimator(estimator)
         size = est.min_size
         for law in est.laws.values():
+            size = max(size, law.smallest_size(dim))
             if isinstance(law, Wishart):
                 while float(law.df.subs(symbols.n, size)) < dim:
                     size += 1
         return size
+
+    def at_dimension(self, dim: int) -> Family:
+        """The family with the dimension symbol :math:`d` of its laws set to ``dim``
+        (:meth:`Law.at_dimension`; least squares in :math:`d` coefficients), itself where no
+        law uses it. One object per (family, dim), so the engines' caches keep working.
+
+        >>> from modelcollapse.families import get_family
+        >>> get_family("poisson").at_dimension(3) is get_family("poisson")
+        True
+        """
+        laws = {e: {k: law.at_dimension(dim) for k, law in est.laws.items()}
+                for e, est in self.estimators.items()}
+        if all(laws[e][k] is law for e, est in self.estimators.items()
+               for k, law in est.laws.items()):
+            return self
+        key = (id(self), int(dim))
+        hit = _AT_DIMENSION.get(key)
+        if hit is not None and hit[0] is self:
+            return hit[1]
+        found = replace(self, estimators={e: replace(est, laws=laws[e])
+                                          for e, est in self.estimators.items()})
+        _AT_DIMENSION[key] = (self, found)
+        return found
 
     def law(self, parameter: str | None = None, estimator: str | None = None,
             bias: Bias | None = None) -> Law:

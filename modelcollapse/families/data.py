@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 __all__ = ["DataModel", "NormalData", "BernoulliData", "PoissonData", "ExponentialData",
            "CategoricalData", "MultivariateNormalData", "Statistic", "SampleMean",
-           "SampleVariance", "RateFromSum", "Frequencies", "SampleCovariance"]
+           "SampleVariance", "RateFromSum", "Frequencies", "SampleCovariance",
+           "RegressionData", "LeastSquaresFit"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,17 @@ class MultivariateNormalData(DataModel):
 
 
 @dataclass(frozen=True)
+class RegressionData(DataModel):
+    r"""Inputs :math:`x \sim N(0, I_d)` and labels :math:`y = x^\top\beta + \varepsilon`,
+    :math:`\varepsilon \sim N(0, \sigma^2)`: ``coefficients`` names :math:`\beta` (the
+    previous fit labels the fresh inputs), ``noise`` :math:`\sigma^2`. A draw is an array
+    ``(reps, n, d + 1)``: the inputs, then the label."""
+
+    coefficients: str
+    noise: str
+
+
+@dataclass(frozen=True)
 class Statistic:
     """How an estimator refits one parameter from the drawn data."""
 
@@ -110,3 +122,9 @@ class SampleCovariance(Statistic):
     r""":math:`\sum_i (x_i - \bar x)(x_i - \bar x)^\top / (n - \mathrm{ddof})`."""
 
     ddof: int = 1
+
+
+@dataclass(frozen=True)
+class LeastSquaresFit(Statistic):
+    r"""Ordinary least squares :math:`\hat\beta = \arg\min_b \lVert y - Xb\rVert^2` on
+    :class:`RegressionData`."""

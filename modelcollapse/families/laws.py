@@ -17,7 +17,12 @@ the law, the PyMC model writes its likelihood. Adding a law touches one interpre
 * ``PoissonMean``: :math:`\mathrm{Poisson}(n\lambda)/n` (Poisson);
 * ``MultinomialMean``: :math:`\mathrm{Multinomial}(n, p)/n` (categorical);
 * ``Wishart``: :math:`\mathrm{scale}\cdot\Sigma^{1/2} W \Sigma^{1/2}`,
-  :math:`W\sim\mathcal W_d(df, I)` (covariance).
+  :math:`W\sim\mathcal W_d(df, I)` (covariance);
+* ``LeastSquares``: :math:`\beta + (X^\top X)^{-1}X^\top\varepsilon`, :math:`X` an
+  :math:`n\times d` standard normal design (linear-regression coefficients).
+
+A law may use the dimension symbol :data:`DIMENSION` (:math:`d`); :meth:`Law.at_dimension`
+sets it, and :meth:`Law.smallest_size` is the smallest :math:`n` the law exists for.
 
 Laws whose draw is the previous value times an independent factor (``multiplicative``) also
 give the exact mean and variance of :math:`\log(\hat\theta_t/\hat\theta_{t-1})`, through
@@ -52,6 +57,8 @@ __all__ = [
     "PoissonMean",
     "MultinomialMean",
     "Wishart",
+    "LeastSquares",
+    "DIMENSION",
     "digamma_minus_log",
     "trigamma",
 ]
@@ -165,6 +172,10 @@ def log_gamma_ratio(x: np.ndarray | float, a: float) -> np.ndarray:
     return out if out.ndim else out[()]
 
 
+#: the dimension d of a vector parameter, where a law depends on it (least squares)
+DIMENSION = sp.Symbol("d", integer=True, positive=True)
+
+
 @dataclass(frozen=True, repr=False)
 class Law:
     """Base of the vocabulary: symbolic arguments, mean and variance of the draw."""
@@ -186,6 +197,20 @@ class Law:
     def latex(self) -> str:
         """The law as LaTeX, e.g. ``\\frac{\\sigma^{2}}{n - 1} \\chi^{2}_{n - 1}``."""
         raise NotImplementedError
+
+    def at_dimension(self, dim: int) -> Law:
+        """The law with the dimension symbol :data:`DIMENSION` set to ``dim`` (itself where
+        no argument uses it)."""
+        args = self.args()
+        if not any(isinstance(v, sp.Basic) and v.has(DIMENSION) for v in args.values()):
+            return self
+        return replace(self, **{k: v.subs(DIMENSION, dim) if isinstance(v, sp.Basic) else v
+                                for k, v in args.items()})
+
+    def smallest_size(self, dim: int) -> int:
+        """The smallest sample size for which the law (and its variance) exists in dimension
+        ``dim``; 1 unless a law says otherwise."""
+        return 1
 
     def scaled(self, factor: sp.Expr) -> Law:
         r"""The law of :math:`c\,\hat\theta` (bias of a positive parameter)."""
@@ -546,3 +571,44 @@ class Wishart(Law):
             rf"{sp.latex(self.scale)}\, \Sigma^{{1/2}} W \Sigma^{{1/2}},\ "
             rf"W \sim \mathcal{{W}}_{{d}}\left({sp.latex(self.df)}, I\right)"
         )
+
+
+@dataclass(frozen=True, repr=False)
+class LeastSquares(Law):
+    r"""Ordinary least squares on :math:`n` fresh inputs labelled by the previous fit:
+    :math:`\hat\beta = \mathrm{loc} + (X^\top X)^{-1}X^\top\varepsilon`, the :math:`n\times d`
+    design :math:`X` standard normal, :math:`\varepsilon\sim N(0, \mathrm{noise}\,I_n)`.
+
+    Given :math:`X` the step is :math:`N(0, \mathrm{noise}\,(X^\top X)^{-1})` with
+    :math:`X^\top X \sim \mathcal W_d(n, I)`, and :math:`E(X^\top X)^{-1} = I/(n - d - 1)`,
+    so each coefficient has mean ``loc`` and variance
+    :math:`\mathrm{noise}/(n - d - 1)` (``loc`` stands for one coefficient :math:`\beta_i`;
+    the coefficients are uncorrelated). Needs :math:`n > d + 1`.
+
+    >>> LeastSquares(sp.Symbol("b"), 1, sp.Symbol("n"), DIMENSION).at_dimension(2).variance()
+    1/(n - 3)
+    """
+
+    loc: sp.Expr
+    noise: sp.Expr
+    size: sp.Expr
+    dim: sp.Expr
+    name: ClassVar[str] = "least_squares"
+
+    def mean(self) -> sp.Expr:
+        return self.loc
+
+    def variance(self) -> sp.Expr:
+        return self.noise / (self.size - self.dim - 1)
+
+    def shifted(self, amount: sp.Expr) -> LeastSquares:
+        return replace(self, loc=self.loc + amount)
+
+    def smallest_size(self, dim: int) -> int:
+        return int(dim) + 2
+
+    def latex(self) -> str:
+        return (rf"{sp.latex(self.loc)} + (X^\top X)^{{-1}} X^\top \varepsilon,\ "
+                rf"X^\top X \sim \mathcal{{W}}_{{{sp.latex(self.dim)}}}\left("
+                rf"{sp.latex(self.size)}, I\right),\ \varepsilon \sim \mathcal{{N}}"
+                rf"\left(0, {sp.latex(self.noise)}\right)")

@@ -205,7 +205,9 @@ def derive(
     positive scale or rate (of :math:`\log\det(\hat\Sigma_T\Sigma^{-1})` for a covariance;
     None otherwise), ``collapse_probability_T`` (Bernoulli fixation, Poisson extinction),
     ``collapses`` and ``required_growth_exponent`` (:math:`p^*`, read off the family's moment
-    map: :math:`\max(1, 1/\alpha)` for every built-in family). With ``moment=r``, also
+    map: :math:`\max(1, 1/\alpha)` for every built-in family); for a vector location
+    parameter also ``squared_error_T`` :math:`= E\lVert\hat\theta_T - \theta^*\rVert^2`
+    (linear regression: :math:`\sigma^2 d\sum_t 1/(n_t - d - 1)`). With ``moment=r``, also
     ``moment_T`` :math:`= E[\hat\theta_T^r]` for a positive parameter with a multiplicative
     law, any real :math:`r` (:func:`~modelcollapse.theory.moments.power_moment`; None, with the
     reason in the notes, where it does not exist).
@@ -225,6 +227,7 @@ def derive(
     sigma^2
     """
     fam = get_family(family)
+    fam = fam.at_dimension(_dimension(fam, params or {}, dim))  # laws in d (least squares)
     est = fam.estimator(estimator)
     workflow = choice("workflow", workflow, WORKFLOWS)
     mix = _mix_arguments(workflow, real_ratio, real_weight)
@@ -267,6 +270,8 @@ def derive(
                                notes)
     else:
         numbers = at(schedule.sizes(int(T), minimum=minimum, family=fam.name))
+    if fam.vector and fam.parameters[0].kind == "location":
+        numbers["squared_error_T"] = _squared_error(fam, values, numbers)
     if workflow == "mix":
         # a contraction: the moments converge to the stationary ones for every schedule
         numbers["collapses"], numbers["required_growth_exponent"] = False, 0.0
@@ -307,6 +312,25 @@ def derive(
         notes.append("the schedule's growth could not be classified: collapse undecided")
     return Derivation(fam.name, est.name, workflow, schedule, T, bias, numbers, expressions,
                       tuple(notes), fam.step_law(est.name, bias))
+
+
+def _squared_error(fam: Family, values: Mapping[str, np.ndarray],
+                   numbers: Mapping[str, Any]) -> float | None:
+    r""":math:`E\lVert\hat\theta_T - \theta^*\rVert^2 = \sum_i \mathrm{Var}\,\hat\theta_{T,i}
+    + (E\hat\theta_{T,i} - \theta^*_i)^2` of a vector location parameter (the first one);
+    None where a coordinate's moments are None."""
+    name = fam.parameters[0].name
+
+    def coordinates(key: str) -> Any:
+        val = numbers.get(key)
+        return val.get(name) if isinstance(val, dict) else val
+
+    means, variances = coordinates("mean_T"), coordinates("variance_T")
+    if not isinstance(means, list) or not isinstance(variances, list) \
+            or any(v is None for v in (*means, *variances)):
+        return None
+    truth = np.atleast_1d(values[name])
+    return float(sum(v + (m - x) ** 2 for m, v, x in zip(means, variances, truth, strict=True)))
 
 
 def _as_schedule(schedule: Schedule | str | None) -> Schedule:

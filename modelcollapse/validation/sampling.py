@@ -36,10 +36,12 @@ from modelcollapse.families.data import (
     DataModel,
     ExponentialData,
     Frequencies,
+    LeastSquaresFit,
     MultivariateNormalData,
     NormalData,
     PoissonData,
     RateFromSum,
+    RegressionData,
     SampleCovariance,
     SampleMean,
     SampleVariance,
@@ -49,6 +51,7 @@ from modelcollapse.families.laws import (
     BinomialMean,
     InverseGamma,
     Law,
+    LeastSquares,
     MultinomialMean,
     Normal,
     PoissonMean,
@@ -156,6 +159,29 @@ def _(law: Wishart, state, values, n, rng):
     a[:, rows, cols] = rng.standard_normal((reps, len(rows)))
     la = lower @ a
     return float(evaluate(law.scale, values)) * (la @ la.transpose(0, 2, 1))
+
+
+def bartlett_factor(df: float, reps: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    r"""Lower-triangular :math:`A` with :math:`AA^\top \sim \mathcal W_d(df, I)` (Bartlett):
+    :math:`A_{ii}^2 \sim \chi^2_{df-i+1}`, standard normal entries below the diagonal."""
+    a = np.zeros((reps, d, d))
+    idx = np.arange(d)
+    a[:, idx, idx] = np.sqrt(rng.chisquare(df - idx, size=(reps, d)))
+    rows, cols = np.tril_indices(d, -1)
+    a[:, rows, cols] = rng.standard_normal((reps, len(rows)))
+    return a
+
+
+@draw.register
+def _(law: LeastSquares, state, values, n, rng):
+    # given X, the step is N(0, noise (X'X)^-1), X'X = A A' ~ W_d(n, I): A^-T z has covariance
+    # (A A')^-1, so no data are drawn
+    reps, d = state.shape
+    a = bartlett_factor(_shape_arg(law, "size", values), reps, d, rng)
+    z = rng.standard_normal((reps, d, 1))
+    step = np.linalg.solve(a.transpose(0, 2, 1), z)[..., 0]
+    loc = np.broadcast_to(evaluate(law.loc, values), state.shape)
+    return loc + np.sqrt(float(evaluate(law.noise, values))) * step
 
 
 @draw.register
@@ -314,6 +340,16 @@ def _(model: MultivariateNormalData, values, n, rng):
     return values[model.mean][:, None, :] + np.einsum("rij,rnj->rni", lower, z)
 
 
+@draw_data.register
+def _(model: RegressionData, values, n, rng):
+    beta = values[model.coefficients]
+    reps, d = beta.shape
+    x = rng.standard_normal((reps, n, d))
+    noise = np.sqrt(values[model.noise])[:, None] * rng.standard_normal((reps, n))
+    y = np.einsum("rnd,rd->rn", x, beta) + noise
+    return np.concatenate([x, y[:, :, None]], axis=2)
+
+
 @singledispatch
 def fit(statistic: Statistic, x: np.ndarray, n: int, previous: np.ndarray) -> np.ndarray:
     """Refit one parameter from data ``x`` of shape ``(reps, n, ...)`` (one function per
@@ -347,3 +383,12 @@ def _(statistic: Frequencies, x, n, previous):
 def _(statistic: SampleCovariance, x, n, previous):
     centred = x - x.mean(axis=1)[:, None, :]
     return np.einsum("rni,rnj->rij", centred, centred) / (n - statistic.ddof)
+
+
+@fit.register
+def _(statistic: LeastSquaresFit, x, n, previous):
+    # least squares by a batched QR decomposition (numpy's lstsq takes one design at a time):
+    # X = QR, beta = R^-1 Q'y
+    q, r = np.linalg.qr(x[:, :, :-1])
+    qty = np.einsum("rnd,rn->rd", q, x[:, :, -1])
+    return np.linalg.solve(r, qty[..., None])[..., 0]

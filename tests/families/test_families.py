@@ -19,6 +19,7 @@ from scipy import integrate, stats
 from modelcollapse import symbols
 from modelcollapse.families import Bias, family_names, get_family
 from modelcollapse.families.laws import (
+    DIMENSION,
     BinomialMean,
     InverseGamma,
     MultinomialMean,
@@ -41,7 +42,9 @@ DML_TOL = 1e-13
 
 SIZES = (3, 7, 50, 1000)
 #: parameter values (theta) per parameter name
-THETA = {"mu": 0.7, "sigma2": 2.5, "p": 0.3, "lam": 1.7, "rate": 1.3, "Sigma": 2.5}
+THETA = {"mu": 0.7, "sigma2": 2.5, "p": 0.3, "lam": 1.7, "rate": 1.3, "Sigma": 2.5, "beta": 0.7}
+#: dimension of the least-squares law in these rows: d = 1 keeps n = 3 > d + 1 admissible
+DIM = 1
 
 
 def _scaled(dist, factor):
@@ -79,6 +82,9 @@ SPEC_LAWS = {
         stats.chi2(n - 1, scale=v["Sigma"] / (n - 1)), 1),
     ("mvgaussian", "mle", "Sigma"): lambda n, v: _scaled(
         stats.chi2(n - 1, scale=v["Sigma"] / n), 1),
+    # OLS: beta + (X'X)^-1 X' eps, variance sigma2 E(X'X)^-1, X'X ~ Wishart(n, I_d)
+    ("linear-regression", "*", "beta"): lambda n, v: (
+        v["beta"], v["sigma2"] * float(np.atleast_1d(stats.invwishart(n, np.eye(DIM)).mean())[0])),
 }
 
 
@@ -92,7 +98,7 @@ MOMENT_CASES = [(f, e, p.name) for f in family_names() for e in get_family(f).es
 
 def _numeric(expr: sp.Expr, family: str, n: int) -> float:
     fam = get_family(family)
-    subs = {symbols.n: n}
+    subs = {symbols.n: n, DIMENSION: DIM}
     for p in (*fam.parameters, *fam.constants):
         subs[p.symbol] = THETA[p.name]
     value = expr.subs(subs)
