@@ -190,12 +190,15 @@ def _run(client: Client, spec: Spec, groups: list[range], progress: bool
     try:
         if progress:
             from distributed import as_completed
-            from tqdm.auto import tqdm
 
-            with tqdm(total=len(futures), desc=f"simulate {spec.family.name} (dask)",
-                      unit="task", leave=False) as bar:
+            from modelcollapse.progress import progress_bar
+
+            bar = progress_bar(len(futures), f"simulate {spec.family.name} (dask)", unit="task")
+            try:
                 for _ in as_completed(futures, loop=client.loop):
                     bar.update(1)
+            finally:
+                bar.close()
         return client.gather(futures)
     finally:
         for future in futures:

@@ -12,7 +12,6 @@ and streamed over generations.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ import xarray as xr
 from modelcollapse.arguments import choice, integer, probability
 from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.jsonable import jsonable
+from modelcollapse.progress import progress_bar, show_progress
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory.derive import _mix_arguments, parameter_values
 from modelcollapse.validation.engine import (
@@ -184,8 +184,7 @@ def simulate(
     if backend == "dask":
         from modelcollapse.validation.dask_backend import run_on_dask
 
-        show = sys.stderr.isatty() if progress is None else progress
-        parts = run_on_dask(spec, groups, scheduler=scheduler, progress=show)
+        parts = run_on_dask(spec, groups, scheduler=scheduler, progress=show_progress(progress))
     else:
         parts = _run_local(spec, groups, workers, progress)
     merged = merge(parts)
@@ -204,13 +203,9 @@ def _groups(n_blocks: int, chunk_size: int | None, workers: int | None) -> list[
 def _run_local(spec: Spec, groups: list[range], workers: int | None, progress: bool | None):
     workers = integer("workers", workers, low=1) if workers is not None else (os.cpu_count() or 1)
     T = len(spec.sizes) - 1
-    show = sys.stderr.isatty() if progress is None else progress
     bar = None
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=(T + 1) * len(groups), desc=f"simulate {spec.family.name}",
-                   unit="gen", leave=False)
+    if show_progress(progress):  # a terminal or a notebook
+        bar = progress_bar((T + 1) * len(groups), f"simulate {spec.family.name}", unit="gen")
     lock = threading.Lock()
 
     def tick(k: int) -> None:
