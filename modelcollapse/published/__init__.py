@@ -1,0 +1,214 @@
+r"""Published closed-form results on model collapse, each reproduced by one call.
+
+Every entry is a :class:`PublishedResult`: the citation, the paper's formula in the paper's
+own indexing, how that index maps to ours (generation 0 is the fit on the real data, so a
+paper's "t generations" with the real-data fit counted as the first is our :math:`T = t - 1`),
+the one Python call and the one command that print the number, and a function computing it
+through the library's public engines (:func:`modelcollapse.theory.derive`,
+:mod:`modelcollapse.theory.absorption`, :mod:`modelcollapse.validation.improvement`) for any
+schedule. Where the paper states a formula or a bound of its own, :func:`reproduce` also
+evaluates it as printed (``paper_value``) and says whether the exact value satisfies it.
+
+>>> from modelcollapse import published
+>>> r = published.reproduce("shumailov2024")
+>>> r.value
+0.0175
+>>> r.holds
+True
+>>> "he-xu-cheng2025" in published.keys()
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelcollapse.schedules import Schedule
+
+__all__ = ["PublishedResult", "Reproduction", "list", "keys", "get", "reproduce", "as_schedule"]
+
+_list = list  # the module exports its own `list`
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """One published result evaluated: the library's exact ``value`` and, where the paper
+    states a formula or a bound, that formula evaluated as printed (``paper_value``) with the
+    ``relation`` ``value RELATION paper_value`` and whether it ``holds``."""
+
+    key: str
+    title: str
+    quantity: str
+    value: float
+    paper_value: float | None
+    relation: str
+    holds: bool | None
+    arguments: dict[str, Any]
+    python_call: str
+    cli: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``modelcollapse published KEY --json``."""
+        return {"key": self.key, "title": self.title, "quantity": self.quantity,
+                "value": self.value, "paper_value": self.paper_value,
+                "relation": self.relation, "holds": self.holds,
+                "arguments": dict(self.arguments), "python_call": self.python_call,
+                "cli": self.cli, "extra": dict(self.extra), "notes": _list(self.notes)}
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{k} = {v}" for k, v in self.arguments.items())
+        lines = [f"{self.key}: {self.title}", f"  {self.quantity} = {_fmt(self.value)}"
+                 f"  ({args})"]
+        if self.paper_value is not None:
+            verdict = {True: "holds", False: "FAILS", None: "not checked"}[self.holds]
+            lines.append(f"  paper's formula: {_fmt(self.paper_value)}  "
+                         f"(value {self.relation} paper: {verdict})")
+        elif self.holds is not None:
+            lines.append(f"  claim {'holds' if self.holds else 'FAILS'}")
+        for k, v in self.extra.items():
+            lines.append(f"  {k:<24} {_fmt(v)}")
+        lines.append(f"  python: {self.python_call}")
+        lines.append(f"  cli:    {self.cli}")
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        return (rf"$\text{{{self.key}}}:\ {self.quantity.replace('_', ' ')} = "
+                rf"{_fmt(self.value)}$")
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class PublishedResult:
+    """A published result: its citation, formula, index mapping, calls and the function that
+    computes it through the library's engines.
+
+    ``compute(schedule, T, **options)`` returns a dict with ``value`` and optionally
+    ``paper_value``, ``holds``, ``extra``, ``notes``; ``defaults`` holds the arguments of the
+    documented call (``n0``, ``schedule``, ``T`` and the entry's ``options``).
+    """
+
+    key: str
+    title: str
+    citation: str
+    paper_formula: str
+    index_mapping: str
+    quantity: str
+    python_call: str
+    cli: str
+    json_key: str
+    relation: str
+    defaults: Mapping[str, Any]
+    compute: Callable[..., dict[str, Any]]
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The entry's own arguments besides ``n0``, ``schedule`` and ``T``."""
+        return tuple(k for k in self.defaults if k not in ("n0", "schedule", "T"))
+
+
+def as_schedule(schedule: Schedule | str | Sequence[int] | None, n0: int = 100) -> Schedule:
+    """A :class:`~modelcollapse.schedules.Schedule` from an expression, explicit sizes
+    (a sequence of integers or their comma-separated text ``"100,200,400"``) or a Schedule.
+
+    >>> as_schedule("100,200,400").sizes(2).tolist()
+    [100, 200, 400]
+    >>> as_schedule("n0*t", 10).sizes(2).tolist()
+    [10, 10, 20]
+    """
+    if isinstance(schedule, Schedule):
+        return schedule
+    if schedule is None:
+        return Schedule("n0", n0=n0)
+    if isinstance(schedule, str):
+        if "," not in schedule:
+            return Schedule(schedule, n0=n0)
+        items = [item.strip() for item in schedule.split(",")]
+        if not all(item.isascii() and item.isdigit() for item in items):
+            raise ValueError(f"a schedule with commas takes explicit sizes n_0,n_1,... "
+                             f"(integers >= 1), got {schedule!r}")
+        schedule = [int(item) for item in items]
+    if isinstance(schedule, Sequence):
+        return Schedule.from_sizes(_list(schedule))
+    raise TypeError(f"schedule must be a Schedule, an expression, or explicit sizes, "
+                    f"got {schedule!r}")
+
+
+def _registry() -> dict[str, PublishedResult]:
+    from modelcollapse.published.entries import ENTRIES
+
+    return {entry.key: entry for entry in ENTRIES}
+
+
+def keys() -> _list[str]:
+    """The keys of every entry, in the guide's order."""
+    return _list(_registry())
+
+
+def list() -> _list[PublishedResult]:  # noqa: A001 - the documented name, published.list()
+    """Every entry, in the guide's order."""
+    return _list(_registry().values())
+
+
+def get(key: str) -> PublishedResult:
+    """The entry ``key`` (see :func:`keys`); ValueError naming the allowed keys otherwise.
+
+    >>> get("bertrand2024").relation
+    '='
+    """
+    if not isinstance(key, str):
+        raise TypeError(f"key must be a string, got {type(key).__name__}")
+    found = _registry().get(key)
+    if found is None:
+        raise ValueError(f"unknown published result {key!r}; allowed: {', '.join(keys())}")
+    return found
+
+
+def reproduce(key: str, **kwargs: Any) -> Reproduction:
+    r"""Evaluate the published result ``key`` through the library's engines.
+
+    Keyword arguments override the entry's documented call: ``n0``, ``schedule`` (an
+    expression, explicit sizes or a :class:`~modelcollapse.schedules.Schedule`), ``T``
+    (``math.inf`` where the entry allows a limit) and the entry's own options
+    (:attr:`PublishedResult.options`).
+
+    Examples
+    --------
+    >>> r = reproduce("bertrand2024", n0=10, T=4)
+    >>> round(r.value, 6)  # E sigma_hat_T = alpha(10)^5 sigma
+    0.87057
+    >>> print(reproduce("he-xu-cheng2025").paper_value)
+    0.6180339887498949
+    """
+    entry = get(key)
+    unknown = sorted(set(kwargs) - set(entry.defaults))
+    if unknown:
+        raise ValueError(f"unknown argument {unknown[0]!r} for {key}; allowed: "
+                         f"{', '.join(entry.defaults)}")
+    args = {**entry.defaults, **kwargs}
+    schedule = as_schedule(args["schedule"], args["n0"])
+    T = args["T"]
+    options = {k: args[k] for k in entry.options}
+    found = entry.compute(schedule, T, **options)
+    shown = {"n0": schedule.n0, "schedule": _schedule_text(schedule),
+             "T": "inf" if isinstance(T, float) and math.isinf(T) else T, **options}
+    return Reproduction(entry.key, entry.title, entry.quantity, found["value"],
+                        found.get("paper_value"), entry.relation, found.get("holds"), shown,
+                        entry.python_call, entry.cli, found.get("extra", {}),
+                        tuple(found.get("notes", ())))
+
+
+def _schedule_text(schedule: Schedule) -> str:
+    if schedule.text is not None:
+        return schedule.text
+    return ",".join(str(n) for n in schedule.sizes_given)
