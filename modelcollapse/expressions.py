@@ -36,6 +36,7 @@ import ast
 import keyword
 import math
 import numbers
+import unicodedata
 import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -45,7 +46,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-__all__ = ["parse_expression", "as_expression", "MAX_LENGTH", "MAX_DEPTH", "MAX_LOG10"]
+__all__ = ["parse_expression", "as_expression", "check_characters", "MAX_LENGTH", "MAX_DEPTH",
+           "MAX_LOG10"]
 
 #: longest accepted text (characters)
 MAX_LENGTH = 500
@@ -53,6 +55,44 @@ MAX_LENGTH = 500
 MAX_DEPTH = 50
 #: largest accepted |log10| of a number or of a numeric power
 MAX_LOG10 = 300
+
+
+#: what :func:`check_characters` accepts, for its messages
+_ALLOWED_CHARACTERS = ("printable ASCII (letters, digits, spaces, + - * / ** ( ) . ,); no line "
+                       "breaks, comments '#', backslashes, control or non-ASCII characters")
+
+
+def _describe(char: str) -> str:
+    """``'#' (U+0023)``, ``U+000A (a line break)``, ``U+FF4E (FULLWIDTH LATIN SMALL LETTER N)``."""
+    code = f"U+{ord(char):04X}"
+    if char.isascii() and char.isprintable():
+        return f"{char!r} ({code})"
+    if char in "\n\r\v\f\x85\u2028\u2029":
+        return f"{code} (a line break)"
+    return f"{code} ({unicodedata.name(char, 'a control character')})"
+
+
+def check_characters(text: str, what: str = "expression") -> str:
+    r"""Refuse any character outside printable ASCII, and ``#`` (a comment) and ``\``.
+
+    Text of the expression language is one line of ASCII: this keeps a comment or a second
+    line from riding along in an accepted expression (and from there into a LaTeX file), and
+    keeps look-alikes out that Python's parser would NFKC-normalise into accepted names
+    (fullwidth ``ｎ0`` is ``n0``) or digits (``١`` is 1). Returns ``text``.
+
+    >>> check_characters("n0*t**1.5")
+    'n0*t**1.5'
+    >>> check_characters("n0*t # x", "schedule")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: character '#' (U+0023) at column 6 is not allowed in schedule 'n0*t # x'; ...
+    """
+    for column, char in enumerate(text, 1):
+        if not (" " <= char <= "~") or char in "#\\":
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            raise ValueError(f"character {_describe(char)} at column {column} is not allowed "
+                             f"in {what} {ascii(shown)}; allowed: {_ALLOWED_CHARACTERS}")
+    return text
 
 
 def _digamma(x: sp.Expr) -> sp.Expr:
@@ -666,6 +706,7 @@ def parse_expression(
     parser = _Parser(text.strip(), symbols, what, constants)
     if len(text) > MAX_LENGTH:
         raise parser.fail(f"text of {len(text)} characters is longer than {MAX_LENGTH}")
+    check_characters(text, what)
     if not parser.text:
         raise parser.fail("empty text")
     try:

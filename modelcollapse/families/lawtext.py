@@ -41,7 +41,7 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from modelcollapse.expressions import MAX_LENGTH, parse_expression
+from modelcollapse.expressions import MAX_LENGTH, check_characters, parse_expression
 from modelcollapse.families.laws import (
     BinomialMean,
     InverseGamma,
@@ -84,8 +84,7 @@ def parse_law(text: str, names: Mapping[str, sp.Expr], *, what: str = "law") -> 
         raise TypeError(f"{what} must be a str, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise _fail(f"text longer than {MAX_LENGTH} characters", text, what)
-    if "\n" in text or "\r" in text or "#" in text:
-        raise _fail("line breaks and comments are not allowed", text, what)
+    check_characters(text, what)  # one ASCII line: no comment, no NFKC look-alike
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
