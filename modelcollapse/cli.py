@@ -154,6 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "covariates; a binary target gives logistic regression, else linear")
     p.add_argument("--target", metavar="COLUMN", default=None, help="response column of --data")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p = sub.add_parser("published", help="published closed-form results, one call each")
+    p.add_argument("key", nargs="?", default=None, help="entry key (omit to list the entries)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--n0", type=int, default=None, help="size of generation 0")
+    p.add_argument("--schedule", default=None,
+                   help="expression in t, n0, s or explicit sizes such as '100,200,400'")
+    p.add_argument("--T", default=None, help="horizon: an integer, or 'inf' for the limit")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="an option of the entry (repeatable), e.g. p=0.05 or real_ratio=2")
     p = sub.add_parser("validate", help="theory versus Monte Carlo for every family")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quick", action="store_true", help="fewer schedules and replications")
@@ -391,6 +400,28 @@ def _cmd_reproduce(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _cmd_published(args: argparse.Namespace) -> dict[str, Any]:
+    from modelcollapse import published
+
+    if args.key is None:
+        entries = published.list()
+        if not args.json:
+            for e in entries:
+                print(f"{e.key:<22} {e.title}\n{'':<22} {e.cli}")
+        return {"published": [{"key": e.key, "title": e.title, "citation": e.citation,
+                               "python_call": e.python_call, "cli": e.cli} for e in entries]}
+    kwargs: dict[str, Any] = dict(_params(args.param))
+    for name, value in (("n0", args.n0), ("schedule", args.schedule)):
+        if value is not None:
+            kwargs[name] = value
+    if args.T is not None:
+        kwargs["T"] = _horizon(args.T)
+    result = published.reproduce(args.key, **kwargs)
+    if not args.json:
+        print(result)
+    return result.to_dict()
+
+
 def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
     from modelcollapse.validation.checks import run_validate
 
@@ -408,7 +439,7 @@ def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
 
 COMMANDS = {"families": _cmd_families, "derive": _cmd_derive, "improve": _cmd_improve,
             "simulate": _cmd_simulate, "validate": _cmd_validate, "infer": _cmd_infer,
-            "reproduce": _cmd_reproduce}
+            "reproduce": _cmd_reproduce, "published": _cmd_published}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
