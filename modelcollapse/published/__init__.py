@@ -198,7 +198,7 @@ def reproduce(key: str, **kwargs: Any) -> Reproduction:
     args = {**entry.defaults, **kwargs}
     schedule = as_schedule(args["schedule"], args["n0"])
     T = args["T"]
-    options = {k: args[k] for k in entry.options}
+    options = {k: _like(k, args[k], entry.defaults[k]) for k in entry.options}
     found = entry.compute(schedule, T, **options)
     shown = {"n0": schedule.n0, "schedule": _schedule_text(schedule),
              "T": "inf" if isinstance(T, float) and math.isinf(T) else T, **options}
@@ -206,6 +206,18 @@ def reproduce(key: str, **kwargs: Any) -> Reproduction:
                         found.get("paper_value"), entry.relation, found.get("holds"), shown,
                         entry.python_call, entry.cli, found.get("extra", {}),
                         tuple(found.get("notes", ())))
+
+
+def _like(name: str, value: Any, default: Any) -> Any:
+    """``value`` in the kind of the documented ``default``: the command line gives numbers as
+    floats and one-element vectors as a number."""
+    if isinstance(default, tuple) and not isinstance(value, tuple | _list):
+        return (value,)
+    if isinstance(default, int) and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(default, str) and not isinstance(value, str):
+        raise TypeError(f"{name} takes a word such as {default!r}, got {value!r}")
+    return tuple(value) if isinstance(value, _list) else value
 
 
 def _schedule_text(schedule: Schedule) -> str:
