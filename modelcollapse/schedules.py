@@ -55,6 +55,7 @@ import sympy as sp
 from modelcollapse import symbols as _sym
 from modelcollapse.arguments import integer, real
 from modelcollapse.expressions import as_expression, parse_expression
+from modelcollapse.guards import check_degree
 from modelcollapse.numeric import evaluate
 
 __all__ = ["Schedule", "Growth", "MAX_EXACT_SIZE", "MAX_HEAD_SIZE", "EXACT_TERMS",
@@ -505,7 +506,9 @@ class Schedule:
     Raises
     ------
     ValueError
-        If the expression is not allowed (one-line message), ``n0 < 1`` or ``s <= 0``.
+        If the expression is not allowed (one-line message), its degree in ``t`` exceeds
+        :data:`modelcollapse.guards.MAX_DEGREE` (200; limits and sums of larger polynomials
+        may never finish), ``n0 < 1`` or ``s <= 0``.
     TypeError
         If ``n0`` is not an int, ``s`` not a real number or ``expression`` neither text nor
         a SymPy expression.
@@ -556,6 +559,9 @@ class Schedule:
             # the same guarded walk with the numbers in place (symbols matched by name)
             named = self._expression.xreplace({v: sp.Symbol(k) for k, v in _NAMES.items()})
             self._numeric = as_expression(named, values, what="schedule")
+        # limits, sums and leading terms of a huge polynomial never finish: refuse it up front
+        shown = str(self._text) if len(str(self._text)) <= 60 else str(self._text)[:57] + "..."
+        check_degree(self._expression, [_t], f"schedule {shown!r}")
         self._sizes: tuple[int, ...] | None = None
         self._cache: dict[str, Any] = {}
 
