@@ -1,0 +1,363 @@
+"""Every published result against an independent number: exact rational chains (fractions),
+mpmath Gamma ratios and products, exact enumeration of small Markov chains, direct sums, and
+our own Monte Carlo of the estimators (fixed seeds, |z| < Z_TOL); plus the documented command
+of each entry, run, printing the number."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import shlex
+from fractions import Fraction
+
+import mpmath as mp
+import numpy as np
+import pytest
+from scipy import special, stats
+
+from modelcollapse import published
+from modelcollapse.cli import main
+from modelcollapse.schedules import Schedule
+
+#: |z| of a Monte Carlo comparison above which a test fails (two-sided tail 5.7e-7)
+Z_TOL = 5.0
+
+
+@functools.cache
+def _default(key: str) -> published.Reproduction:
+    """The entry's documented call (computed once for the module)."""
+    return published.reproduce(key)
+
+
+def _z(mc: float, theory: float, se: float) -> float:
+    return (mc - theory) / se
+
+
+# -- registry ---------------------------------------------------------------------------------
+
+
+def test_registry_lists_every_required_entry():
+    keys = published.keys()
+    for key in ("shumailov2024", "bertrand2024", "seddik2024", "suresh2025-bernoulli",
+                "suresh2025-poisson", "suresh2025-gaussian", "dey-donoho2024",
+                "he-xu-cheng2025", "seed-superlinear", "seed-bias", "seed-improvement"):
+        assert key in keys
+    for entry in published.list():
+        assert entry.citation and entry.paper_formula and entry.index_mapping
+        assert entry.cli.startswith("modelcollapse ")
+        assert published.get(entry.key) is entry
+
+
+def test_bad_keys_and_arguments_name_what_is_allowed():
+    with pytest.raises(ValueError, match="unknown published result 'nope'; allowed: "
+                                         "shumailov2024"):
+        published.get("nope")
+    with pytest.raises(TypeError, match="key must be a string"):
+        published.get(3)
+    with pytest.raises(ValueError, match="unknown argument 'lam' for bertrand2024; allowed: "
+                                         "n0, schedule, T, sigma2"):
+        published.reproduce("bertrand2024", lam=1.0)
+    with pytest.raises(ValueError, match="explicit sizes"):
+        published.reproduce("shumailov2024", schedule="100,x")
+
+
+# -- Shumailov et al. 2024 --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("schedule, T", [("100,200,400", 2), ("n0*2**t", 100), ("n0*t", 30)])
+def test_shumailov_is_the_exact_rational_sum(schedule, T):
+    r = published.reproduce("shumailov2024", schedule=schedule, T=T, sigma2=2.0)
+    if "," in schedule:
+        sizes = [int(x) for x in schedule.split(",")]
+    elif "2**t" in schedule:
+        sizes = [100] + [100 * 2**t for t in range(1, T + 1)]  # beyond 2**53: exact ints
+    else:
+        sizes = [100] + [100 * t for t in range(1, T + 1)]
+    exact = 2 * sum(Fraction(1, m) for m in sizes)
+    assert r.value == pytest.approx(float(exact), rel=1e-13)
+    assert r.holds is True
+
+
+def test_shumailov_against_our_monte_carlo_of_sample_means():
+    rng = np.random.default_rng(20240724)
+    reps, sizes = 4000, (100, 200, 400)
+    mu = np.zeros(reps)
+    for n in sizes:  # draw the data and refit the mean, generation by generation
+        mu = rng.normal(mu[:, None], 1.0, size=(reps, n)).mean(axis=1)
+    theory = _default("shumailov2024").value
+    mc = mu.var(ddof=1)
+    assert abs(_z(mc, theory, mc * math.sqrt(2 / (reps - 1)))) < Z_TOL
+
+
+# -- Bertrand et al. 2024: fractional moment --------------------------------------------------
+
+
+def _alpha(n: int, mle: bool = False) -> mp.mpf:
+    """E sqrt(chi2_(n-1)/k), k = n (MLE) or n - 1 (unbiased), by mpmath Gamma ratios."""
+    k = n if mle else n - 1
+    return mp.sqrt(mp.mpf(2) / k) * mp.gamma(mp.mpf(n) / 2) / mp.gamma(mp.mpf(n - 1) / 2)
+
+
+@pytest.mark.parametrize("n0, schedule, T", [(10, "n0", 4), (5, "n0*t", 6), (3, "n0", 0)])
+def test_bertrand_is_the_gamma_ratio_product(n0, schedule, T):
+    r = published.reproduce("bertrand2024", n0=n0, schedule=schedule, T=T, sigma2=4.0)
+    sizes = Schedule(schedule, n0=n0).sizes(T).tolist()
+    exact = 2 * mp.fprod(_alpha(n) for n in sizes)
+    assert r.value == pytest.approx(float(exact), rel=1e-11)
+    if schedule == "n0":  # the paper's alpha(n)^(T+1)
+        assert r.value == pytest.approx(2 * float(_alpha(n0)) ** (T + 1), rel=1e-11)
+
+
+def test_bertrand_against_our_monte_carlo_of_sample_variances():
+    rng = np.random.default_rng(7)
+    reps, n, T = 20000, 10, 4
+    s2 = np.ones(reps)
+    for _ in range(T + 1):
+        data = rng.normal(0.0, np.sqrt(s2)[:, None], size=(reps, n))
+        s2 = data.var(axis=1, ddof=1)
+    sd = np.sqrt(s2)
+    theory = _default("bertrand2024").value
+    assert abs(_z(sd.mean(), theory, sd.std(ddof=1) / math.sqrt(reps))) < Z_TOL
+
+
+# -- Seddik et al. 2024 / Wright-Fisher -------------------------------------------------------
+
+
+def _multinomial_chain(p, sizes):
+    """Exact law of the counts after resampling n_0, ..., n_T tokens (enumeration)."""
+    k = len(p)
+
+    def states(n):
+        return [c for c in np.ndindex(*(n + 1,) * k) if sum(c) == n]
+
+    cur = states(sizes[0])
+    law = np.array([stats.multinomial.pmf(c, sizes[0], p) for c in cur])
+    for prev_n, n in zip(sizes[:-1], sizes[1:], strict=True):
+        nxt = states(n)
+        trans = np.array([[stats.multinomial.pmf(c2, n, np.array(c1) / prev_n) for c2 in nxt]
+                          for c1 in cur])
+        law, cur = law @ trans, nxt
+    return cur, law
+
+
+def test_seddik_fixation_by_exact_enumeration_and_the_bound():
+    p, sizes = (0.2, 0.3, 0.5), [5, 5, 6, 4, 5]
+    r = published.reproduce("seddik2024", schedule=",".join(map(str, sizes)), T=4, p=p)
+    states, law = _multinomial_chain(p, sizes)
+    dirac = sum(w for c, w in zip(states, law, strict=True) if max(c) == sum(c))
+    assert r.value == pytest.approx(dirac, abs=1e-12)
+    assert r.value >= r.paper_value
+
+
+@pytest.mark.parametrize("n, T", [(20, 49), (7, 3), (50, 10)])
+def test_seddik_s_m_is_the_exact_rational_chain(n, T):
+    p = (Fraction(1, 5), Fraction(3, 10), Fraction(1, 2))
+    r = published.reproduce("seddik2024", n0=n, T=T, p=tuple(float(q) for q in p))
+    one_minus_s = (1 - sum(q * q for q in p)) * Fraction(n - 1, n) ** (T + 1)
+    assert r.extra["E[1 - S_T] (library)"] == pytest.approx(float(one_minus_s), rel=1e-10)
+    assert r.extra["1 - S_m (paper, m = T + 1)"] == pytest.approx(float(one_minus_s),
+                                                                  rel=1e-12)
+    assert r.holds is True
+
+
+# -- Suresh et al. 2025 -----------------------------------------------------------------------
+
+
+def test_suresh_bernoulli_by_the_binomial_chain_and_the_bound():
+    n, T, p = 30, 20, 0.1
+    k = np.arange(n + 1)
+    law = stats.binom.pmf(k, n, p)
+    trans = stats.binom.pmf(k[None, :], n, k[:, None] / n)
+    for _ in range(T):
+        law = law @ trans
+    r = published.reproduce("suresh2025-bernoulli", n0=n, T=T, p=p)
+    assert r.value == pytest.approx(law[0], rel=1e-10)
+    assert r.value <= math.exp(-n * p / (T + 1)) == r.paper_value
+
+
+@pytest.mark.parametrize("n, T, p", [(100, 99, 0.05), (10, 5, 0.3), (40, 200, 0.01),
+                                     (25, 0, 0.04)])
+def test_suresh_forgetting_bounds_hold(n, T, p):
+    for key, opt in (("suresh2025-bernoulli", "p"), ("suresh2025-poisson", "lam")):
+        r = published.reproduce(key, n0=n, T=T, **{opt: p})
+        assert r.holds is True, (key, r.value, r.paper_value)
+
+
+def test_suresh_bound_is_not_evaluated_off_its_assumption():
+    r = published.reproduce("suresh2025-poisson", n0=10, schedule="n0*t", T=5)
+    assert r.paper_value is None and r.holds is None and "constant size" in r.notes[0]
+
+
+def test_suresh_poisson_against_our_monte_carlo_of_the_counts():
+    rng = np.random.default_rng(11)
+    reps, lam = 200_000, 0.05
+    sizes = Schedule("n0*t", n0=20).sizes(15).tolist()
+    counts = rng.poisson(sizes[0] * lam, size=reps)
+    for prev, n in zip(sizes[:-1], sizes[1:], strict=True):  # draw n points at rate Z/prev
+        counts = rng.poisson(counts * n / prev)
+    mc = float(np.mean(counts == 0))
+    theory = published.reproduce("suresh2025-poisson", n0=20, schedule="n0*t", T=15,
+                                 lam=lam).value
+    assert abs(_z(mc, theory, math.sqrt(mc * (1 - mc) / reps))) < Z_TOL
+
+
+@pytest.mark.parametrize("estimator", ["unbiased", "mle"])
+def test_suresh_gaussian_gamma_products_and_the_bound(estimator):
+    n, T = 100, 399
+    r = published.reproduce("suresh2025-gaussian", n0=n, T=T, estimator=estimator)
+    exact = _alpha(n, mle=estimator == "mle") ** (T + 1)
+    assert r.value == pytest.approx(float(exact), rel=1e-9)
+    assert r.value <= math.exp(-(T + 1) / (4 * n)) == pytest.approx(r.paper_value)
+    assert r.holds is True
+
+
+def test_suresh_gaussian_step_factor_is_below_the_papers_rate():
+    # the bound holds for every schedule because each step satisfies alpha(n) <= e^(-1/(4n))
+    for n in range(2, 400):
+        assert _alpha(n) <= mp.exp(-mp.mpf(1) / (4 * n))
+
+
+# -- Dey & Donoho 2024, Gerstgrasser et al. 2024 (accumulate) ---------------------------------
+
+
+def test_accumulate_limit_is_pi_squared_over_six():
+    r = published.reproduce("dey-donoho2024", n0=50, sigma2=3.0)
+    assert r.value == pytest.approx(float(3 * mp.pi**2 / 6 / 50), rel=1e-9)
+
+
+@pytest.mark.parametrize("schedule, T", [("n0", 9), ("n0*t", 12), ("30,10,90,5", 3)])
+def test_accumulate_is_the_exact_rational_sum(schedule, T):
+    sched = published.as_schedule(schedule, 20)
+    sizes = sched.sizes(T).tolist()
+    pooled = np.cumsum(sizes).tolist()
+    exact = Fraction(1, sizes[0]) + sum(Fraction(n, N * N) for n, N in
+                                        zip(sizes[1:], pooled[1:], strict=True))
+    r = published.reproduce("dey-donoho2024", n0=20, schedule=schedule, T=T)
+    assert r.value == pytest.approx(float(exact), rel=1e-12)
+    if schedule == "n0":  # the paper's (sigma^2/n) sum_{k=1}^{t} 1/k^2, t = T + 1
+        assert float(exact) == pytest.approx(float(sum(Fraction(1, 20 * k * k)
+                                                       for k in range(1, T + 2))))
+        assert r.holds is True
+    else:
+        assert r.holds is None
+
+
+def test_accumulate_against_our_monte_carlo_of_the_pooled_mean():
+    rng = np.random.default_rng(3)
+    reps, n, T = 4000, 20, 9
+    total = rng.normal(0.0, 1.0, size=(reps, n)).sum(axis=1)
+    pooled = n
+    for _ in range(T):  # draw from the current fit, pool with everything so far
+        total = total + rng.normal(total[:, None] / pooled, 1.0, size=(reps, n)).sum(axis=1)
+        pooled += n
+    mu = total / pooled
+    theory = published.reproduce("dey-donoho2024", n0=n, T=T).value
+    mc = mu.var(ddof=1)
+    assert abs(_z(mc, theory, mc * math.sqrt(2 / (reps - 1)))) < Z_TOL
+
+
+# -- He, Xu & Cheng 2025 (mixing) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1.0, 2.0, 0.5])
+def test_mixing_weight_is_the_papers_closed_form(k):
+    r = published.reproduce("he-xu-cheng2025", real_ratio=k)
+    expected = (mp.sqrt(k * (k + 4)) - k) / 2
+    assert r.value == pytest.approx(float(expected), rel=1e-10)
+    if k == 1.0:
+        assert r.value == pytest.approx(float(1 / mp.phi), rel=1e-12)
+
+
+def test_mixing_against_our_monte_carlo_of_the_mixed_estimator():
+    rng = np.random.default_rng(5)
+    reps, n, T, k = 20000, 20, 40, 1
+    r = published.reproduce("he-xu-cheng2025", n0=n, real_ratio=float(k))
+    w = r.value
+    mu = rng.normal(0.0, 1.0, size=(reps, n)).mean(axis=1)
+    for _ in range(T):  # fresh real data (mean 0) and synthetic data from the last fit
+        real = rng.normal(0.0, 1.0 / math.sqrt(k * n), size=reps)
+        synth = rng.normal(mu, 1.0 / math.sqrt(n))
+        mu = w * real + (1 - w) * synth
+    stationary = (w * w / k + (1 - w) ** 2) / (1 - (1 - w) ** 2) / n
+    assert r.extra["variance_T at w*"] == pytest.approx(stationary, rel=1e-10)
+    mc = mu.var(ddof=1)
+    assert abs(_z(mc, stationary, mc * math.sqrt(2 / (reps - 1)))) < Z_TOL
+
+
+# -- this library's seed claims ---------------------------------------------------------------
+
+
+def test_superlinear_growth_has_a_finite_log_drift():
+    T = 40
+    r = published.reproduce("seed-superlinear", T=T)
+    sizes = Schedule("n0*t**1.5", n0=100).sizes(T).tolist()
+    direct = mp.fsum(mp.digamma(mp.mpf(n - 1) / 2) + mp.log(mp.mpf(2) / (n - 1)) for n in sizes)
+    assert r.value == pytest.approx(float(direct), rel=1e-10)
+    limit = _default("seed-superlinear")  # T = inf
+    half = (Schedule("n0*t**1.5", n0=100).sizes(20000).astype(float) - 1) / 2
+    head = math.fsum(special.digamma(half) - np.log(half))
+    tail = 2 * 2 / (100 * math.sqrt(20000))  # sum over t > 20000 of about 1/n_t, doubled
+    assert head - tail < limit.value < head and limit.holds is True
+    linear = published.reproduce("seed-superlinear", schedule="n0*t")
+    assert linear.value is None and linear.extra["collapses"] is True
+
+
+@pytest.mark.parametrize("alpha", [0.25, 0.5, 1.0, 2.0])
+def test_bias_exponent_separates_collapse_from_none(alpha):
+    r = published.reproduce("seed-bias", alpha=alpha)
+    p_star = r.value
+    assert p_star == max(1.0, 1 / alpha) and r.holds is True
+    assert published.reproduce("seed-bias", alpha=alpha,
+                               schedule=f"n0*t**{p_star + 0.5}").extra["collapses"] is False
+    assert published.reproduce("seed-bias", alpha=alpha,
+                               schedule=f"n0*t**{p_star - 0.25}").extra["collapses"] is True
+
+
+def test_improvement_probability_is_the_arctan_and_below_one_half():
+    r = _default("seed-improvement")
+    s_t = mp.fsum(mp.mpf(1) / (100 * t * t) for t in range(1, 101))
+    exact = mp.atan(2 / mp.sqrt(100 * s_t)) / mp.pi
+    assert r.value == pytest.approx(float(exact), rel=1e-12)
+    assert round(r.value, 4) == 0.3189  # SPEC section 4's reference table
+    assert r.value < 0.5 and r.holds is True
+
+
+def test_improvement_against_our_monte_carlo():
+    rng = np.random.default_rng(9)
+    reps, n0, T = 200_000, 100, 10
+    x = rng.normal(0.0, 1 / math.sqrt(n0), size=reps)
+    theta = x.copy()
+    for t in range(1, T + 1):
+        theta = rng.normal(theta, 1 / math.sqrt(n0 * t * t))
+    mc = float(np.mean(np.abs(theta) < np.abs(x)))
+    theory = published.reproduce("seed-improvement", T=T).value
+    assert abs(_z(mc, theory, math.sqrt(mc * (1 - mc) / reps))) < Z_TOL
+
+
+# -- the documented commands ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", published.keys())
+def test_documented_command_prints_the_number(key, capsys):
+    entry = published.get(key)
+    assert main([*shlex.split(entry.cli)[1:], "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out[entry.json_key] == pytest.approx(_default(key).value, rel=1e-12)
+
+
+def test_documented_command_prints_the_number_as_text(capsys):
+    entry = published.get("shumailov2024")
+    assert main(shlex.split(entry.cli)[1:]) == 0
+    assert "variance_T                 0.0175" in capsys.readouterr().out
+
+
+def test_published_command_lists_and_reproduces(capsys):
+    assert main(["published", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["published"]
+    assert [e["key"] for e in listed] == published.keys()
+    assert main(["published", "he-xu-cheng2025", "--param", "real_ratio=2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["value"] == pytest.approx(math.sqrt(3) - 1) and out["holds"] is True
+    assert main(["published", "nope"]) == 2
+    assert "error: unknown published result 'nope'" in capsys.readouterr().err
