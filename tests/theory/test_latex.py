@@ -72,5 +72,5 @@ def test_bad_out_path(tmp_path) -> None:
     result = derive("poisson", T=3)
     with pytest.raises(ValueError, match="--out must name a .tex file, got"):
         write_latex(result, tmp_path / "x.pdf")
-    with pytest.raises(ValueError, match="the folder of --out does not exist"):
+    with pytest.raises(ValueError, match="the folder of out does not exist"):
         write_latex(result, tmp_path / "nope" / "x.tex")
