@@ -212,6 +212,14 @@ class Law:
         ``dim``; 1 unless a law says otherwise."""
         return 1
 
+    def pooled_variance(self, total: sp.Expr) -> sp.Expr | None:
+        r"""Accumulate workflow: the variance of the step :math:`\hat\theta_t -
+        \hat\theta_{t-1}` when this generation's ``size`` points are pooled with the earlier
+        ones into ``total`` points, where the pooled refit is a martingale whose steps have a
+        variance free of :math:`\theta`; None where the law gives no such closed form (the
+        pooled sample means of :mod:`modelcollapse.theory.recursion` have their own)."""
+        return None
+
     def scaled(self, factor: sp.Expr) -> Law:
         r"""The law of :math:`c\,\hat\theta` (bias of a positive parameter)."""
         raise ValueError(f"the law {type(self).__name__} cannot be scaled by a bias factor")
@@ -606,6 +614,21 @@ class LeastSquares(Law):
 
     def smallest_size(self, dim: int) -> int:
         return int(dim) + 2
+
+    def pooled_variance(self, total: sp.Expr) -> sp.Expr:
+        r"""Pooled OLS on all :math:`N_t` points: :math:`G_t\hat\beta_t = G_{t-1}\hat\beta_{t-1}
+        + X_t^\top y_t` with :math:`G_t = \sum_{s \le t} X_s^\top X_s`, so
+        :math:`\hat\beta_t = \hat\beta_{t-1} + G_t^{-1}X_t^\top\varepsilon_t`, uncorrelated
+        steps of covariance :math:`\sigma^2 E[G_t^{-1}X_t^\top X_t G_t^{-1}]`. The
+        :math:`N_t` rows of :math:`G_t` are exchangeable, so the :math:`n_t` of generation
+        :math:`t` carry the share :math:`n_t/N_t` of :math:`E\,\mathrm{tr}(G_t^{-1}) =
+        d/(N_t - d - 1)`: per coefficient :math:`\sigma^2 n_t/(N_t(N_t - d - 1))`.
+
+        >>> n, N = sp.symbols("n N")
+        >>> LeastSquares(0, 1, n, DIMENSION).at_dimension(2).pooled_variance(N)
+        n/(N*(N - 3))
+        """
+        return self.noise * self.size / (total * (total - self.dim - 1))
 
     def latex(self) -> str:
         return (rf"{sp.latex(self.loc)} + (X^\top X)^{{-1}} X^\top \varepsilon,\ "

@@ -23,6 +23,11 @@ from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import absorption, criteria, mixing
+from modelcollapse.theory.accumulate import (
+    accumulate_route,
+    pooled_law_moments,
+    pooled_law_variance_symbolic,
+)
 from modelcollapse.theory.latex import latex
 from modelcollapse.theory.limits import limit_values
 from modelcollapse.theory.moments import (
@@ -237,15 +242,14 @@ def derive(
     bias = bias if bias is not None and bias.active else None
     if workflow == "accumulate" and bias is not None:
         raise NoClosedFormError(fam.name, "accumulate workflow", "bias is not supported there")
-    if workflow == "accumulate":
-        _check_accumulate(fam, est.name)
+    route = accumulate_route(fam, est.name) if workflow == "accumulate" else None
     values = parameter_values(fam, params, dim=dim)
     d = _dimension(fam, params or {}, dim)
     infinite = _check_horizon(T)
     minimum = fam.min_size(est.name, d)
 
     expressions = dict(_symbolic(fam, est.name, workflow, bias is not None,
-                                 sp.oo if infinite else symbols.T, d))
+                                 sp.oo if infinite else symbols.T, d, route))
     expressions["schedule"] = sp.Eq(symbols.n_t[symbols.t], sp.ceiling(schedule.expression)
                                     if schedule.expression is not None else symbols.n_t[symbols.t],
                                     evaluate=False)
@@ -263,7 +267,12 @@ def derive(
                      "are exact for its moment map, asymptotic for the estimator it stands for")
     if mix is not None:
         mix = _mix_weight(fam, est.name, bias, values, schedule, minimum, mix, notes)
-    if mix is not None and infinite:
+    if route is not None and route.startswith("no closed form"):
+        # Monte Carlo only: simulate(workflow="accumulate") refits on the pooled data
+        numbers = {k: None for k in ("mean_T", "variance_T", "log_mean_T", "log_variance_T",
+                                     "collapse_probability_T")}
+        notes.append(f"accumulate workflow: {route}")
+    elif mix is not None and infinite:
         numbers = _mix_stationary(fam, est.name, bias, values, schedule, minimum, mix)
     elif infinite:
         numbers = limit_values(fam, est.name, bias, workflow, values, schedule, minimum, at,
@@ -279,9 +288,13 @@ def derive(
         numbers["real_weight"], numbers["real_ratio"] = mix[1], mix[0]
         if mix[3] is not None:
             expressions["optimal_real_weight"] = mix[3]
+    elif workflow == "accumulate" and route.startswith("no closed form"):
+        numbers["collapses"] = numbers["required_growth_exponent"] = None
+        notes.append("collapse under accumulation undecided: no closed form")
     elif workflow == "accumulate":
         # pooled sample means: increments w_t (n_t/N_t)^2 <= v (1/N_(t-1) - 1/N_t) sum to at
-        # most v/n_0 for every schedule, so no growth is needed
+        # most v/n_0 for every schedule, so no growth is needed; pooled least squares:
+        # n_t/(N_t (N_t - d - 1)) <= 1/(N_(t-1) - d - 1) - 1/(N_t - d - 1) likewise
         numbers["collapses"], numbers["required_growth_exponent"] = False, 0.0
     else:
         found = criteria.drivers(fam, estimator=est.name, bias=bias, values=values)
@@ -357,8 +370,11 @@ def _check_horizon(T: int | float) -> bool:
 
 def _numbers(fam: Family, estimator: str, bias: Bias | None, workflow: str,
              values: Mapping[str, np.ndarray], sizes: np.ndarray, dim: int) -> dict[str, Any]:
-    moments = parameter_moments(fam, values, sizes, estimator=estimator, bias=bias,
-                                workflow=workflow)
+    if workflow == "accumulate" and not fam.estimator(estimator).pools_as_mean:
+        moments = pooled_law_moments(fam, values, sizes, estimator=estimator)
+    else:
+        moments = parameter_moments(fam, values, sizes, estimator=estimator, bias=bias,
+                                    workflow=workflow)
     names = [p.name for p in fam.parameters]
 
     def pick(get):
@@ -375,23 +391,6 @@ def _numbers(fam: Family, estimator: str, bias: Bias | None, workflow: str,
     out["log_mean_T"], out["log_variance_T"] = logs if logs is not None else (None, None)
     out["collapse_probability_T"] = _absorption(fam, estimator, workflow, values, sizes, bias)
     return out
-
-
-def _check_accumulate(fam: Family, estimator: str) -> None:
-    """The accumulate workflow is exact for sample means of a natural exponential family
-    with a quadratic variance function (SPEC section 3); else NoClosedFormError with the
-    reason."""
-    est = fam.estimator(estimator)
-    if not est.pools_as_mean:
-        raise NoClosedFormError(
-            fam.name, "accumulate workflow", f"the {est.name} estimator does not pool as a "
-            "sample mean of a sufficient statistic (Estimator.pools_as_mean); the exact "
-            "recursion holds for natural exponential families with a quadratic variance "
-            "function (gaussian-mean, bernoulli, poisson, categorical)")
-    for p in fam.parameters:
-        found = variance_function(recursion_for(fam, p.name, estimator))
-        if isinstance(found, str):
-            raise NoClosedFormError(fam.name, "accumulate workflow", f"{p.name}: {found}")
 
 
 def _mix_arguments(workflow: str, real_ratio: Any, real_weight: Any) -> tuple | None:
@@ -482,13 +481,15 @@ _SYMBOLIC_CACHE: dict[tuple, tuple[Family, tuple[tuple[str, sp.Expr | str], ...]
 
 
 def _symbolic(fam: Family, estimator: str, workflow: str, biased: bool, horizon: sp.Expr,
-              dim: int) -> tuple[tuple[str, sp.Expr | str], ...]:
+              dim: int, route: str | None = None) -> tuple[tuple[str, sp.Expr | str], ...]:
     """Named SymPy results, cached per family object (the symbolic work does not depend on
     numbers; families are not hashable, so the key is the object's id, checked on reuse)."""
     key = (id(fam), estimator, workflow, biased, horizon, dim)
     hit = _SYMBOLIC_CACHE.get(key)
     if hit is not None and hit[0] is fam:
         return hit[1]
+    if route is not None and route.startswith("no closed form"):
+        return (("inverse_sum_T", sp.Sum(1 / symbols.n_t[symbols.t], (symbols.t, 1, horizon))),)
     result = _derive_symbolic(fam, estimator, workflow, biased, horizon, dim)
     _SYMBOLIC_CACHE[key] = (fam, result)
     return result
@@ -506,7 +507,10 @@ def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
         p = fam.parameter(name)
         suffix = f"_{name}" if multi else ""
         rec = recursion_for(fam, name, estimator, bias)
-        if workflow == "accumulate":
+        if workflow == "accumulate" and not est.pools_as_mean:  # a pooled step law
+            mean_T = p.symbol
+            var_T = pooled_law_variance_symbolic(est.laws[name], horizon)
+        elif workflow == "accumulate":
             mean_T, var_T = p.symbol, _accumulate_variance(rec, horizon)
             found = variance_function(rec) if not bias else "biased"
             if not isinstance(found, str):  # V(mu) = v0 + v1 mu + v2 mu^2

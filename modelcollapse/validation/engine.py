@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from modelcollapse.families import Bias, Family
+from modelcollapse.validation.pooling import pooled_step
 from modelcollapse.validation.sampling import step
 from modelcollapse.validation.walk import walk
 
@@ -187,11 +188,16 @@ def run_blocks(spec: Spec, blocks: range,
     record_slot = {int(g): i for i, g in enumerate(spec.record)}
     traj = np.empty((total, T + 1, nc)) if spec.trajectories else None
     pooled = spec.workflow == "accumulate"
+    # estimators that are not a pooled sample mean refit on the pooled data (brute force)
+    pooled_data = pooled and not spec.family.estimator(spec.estimator).pools_as_mean
     mixed = spec.workflow == "mix"
     cumulative = np.cumsum(spec.sizes.astype(float))
 
     def advance(old: dict[str, np.ndarray], t: int, n: int,
                 rng: np.random.Generator) -> dict[str, np.ndarray]:
+        if pooled_data:
+            return pooled_step(spec.family, spec.estimator, old, n, rng,
+                               constants=spec.constants)
         new = step(spec.family, spec.estimator, old, n, rng, mode=spec.mode, bias=spec.bias,
                    constants=spec.constants)
         if pooled:  # size-weighted mean of all generations so far

@@ -121,14 +121,16 @@ def simulate(
     """
     fam = get_family(family)
     est = fam.estimator(estimator)
-    if mode is None:  # the exact law where the family declares one
-        mode = "exact" if est.exact else "normal"
-    mode = choice("mode", mode, MODES)
     if workflow not in ("replace", "accumulate", "mix"):
         raise ValueError(f"workflow must be replace, accumulate or mix, got {workflow!r}")
-    if workflow == "accumulate" and not est.pools_as_mean:
-        raise ValueError(f"workflow 'accumulate' is simulated for sample means (gaussian-mean, "
-                         f"bernoulli, poisson, categorical), not {fam.name}")
+    pooled_data = workflow == "accumulate" and not est.pools_as_mean
+    if mode is None:  # the exact law where the family declares one
+        mode = "brute" if pooled_data else "exact" if est.exact else "normal"
+    mode = choice("mode", mode, MODES)
+    if pooled_data and mode != "brute":
+        raise ValueError(f"workflow 'accumulate' of {fam.name} ({est.name}) is simulated by "
+                         f"brute force on the pooled data (its estimator is not a pooled sample "
+                         f"mean); allowed: mode 'brute', got {mode!r}")
     backend = choice("backend", backend, BACKENDS)
     reps = integer("reps", reps, low=1)
     T = integer("T", T, low=0)

@@ -486,8 +486,9 @@ def _user_family():
     ({"workers": 0}, r"workers must be an integer >= 1, got 0"),
     ({"schedule": Schedule("1", n0=10)},
      r"n_t must be an integer >= 2 for gaussian-variance, got 1 at t=1"),
-    ({"workflow": "accumulate"},
-     r"workflow 'accumulate' is simulated for sample means .* not gaussian-variance"),
+    ({"workflow": "accumulate", "mode": "exact"},
+     r"workflow 'accumulate' of gaussian-variance \(unbiased\) is simulated by brute force "
+     r"on the pooled data .*allowed: mode 'brute', got 'exact'"),
     ({"max_memory": 100}, r"above max_memory"),
     ({"params": {"sigma2": -1.0}}, r"parameter sigma2 of gaussian-variance must be a finite "
                                    r"number > 0, got -1.0"),
