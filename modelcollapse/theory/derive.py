@@ -120,8 +120,9 @@ def _dimension(family: Family, params: Mapping[str, Any], dim: int | None) -> in
 class Derivation:
     """The result of :func:`derive`: symbolic expressions and their values.
 
-    Prints as a text table, renders as LaTeX in a notebook, converts with :meth:`to_dict`
-    (the JSON object of ``modelcollapse derive --json``).
+    Prints as a text table; in a notebook shows a table of the values, the verdict, the
+    required growth exponent :math:`p^*` and the formulas (HTML, or LaTeX where HTML is not
+    shown); converts with :meth:`to_dict` (the JSON object of ``modelcollapse derive --json``).
     """
 
     family: str
@@ -165,10 +166,15 @@ class Derivation:
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
-    def _repr_latex_(self) -> str:
-        rows = " \\\\\n".join(rf"\text{{{k.replace('_', ' ')}}} &= {v}"
-                              for k, v in self.latex().items())
-        return f"$\\begin{{aligned}}\n{rows}\n\\end{{aligned}}$"
+    def _repr_html_(self) -> str:  # what Jupyter shows (modelcollapse.theory.display)
+        from modelcollapse.theory.display import to_html
+
+        return to_html(self)
+
+    def _repr_latex_(self) -> str:  # for LaTeX-only front ends and nbconvert
+        from modelcollapse.theory.display import to_latex
+
+        return to_latex(self)
 
 
 def _schedule_text(schedule: Schedule) -> str:
@@ -547,13 +553,23 @@ def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
         out["collapse_condition"] = sp.false
         out["required_growth_exponent"] = sp.Integer(0)
         return tuple(out.items())
-    out["collapse_condition"] = criteria.collapse_condition(bias, family=fam,
-                                                            estimator=estimator)
+    out["collapse_condition"] = _collapses_iff(criteria.collapse_condition(
+        bias, family=fam, estimator=estimator))
     exponent = criteria.required_growth_exponent(bias, family=fam, estimator=estimator)
     if exponent is not None:
         out["required_growth_exponent"] = sp.nsimplify(exponent) \
             if isinstance(exponent, float) else exponent
     return tuple(out.items())
+
+
+def _collapses_iff(no_collapse: sp.Basic) -> sp.Basic:
+    r"""The collapse condition, the negation of :func:`criteria.collapse_condition`'s
+    no-collapse one: some sum diverges, e.g. :math:`\sum_{t=1}^{\infty} n_t^{-1} = \infty`."""
+    if no_collapse in (sp.true, sp.false):
+        return sp.Not(no_collapse)
+    conds = no_collapse.args if isinstance(no_collapse, sp.And) else (no_collapse,)
+    diverge = [sp.Eq(c.lhs, sp.oo, evaluate=False) for c in conds]
+    return sp.Or(*diverge, evaluate=False) if len(diverge) > 1 else diverge[0]
 
 
 def _accumulate_variance(rec: MomentRecursion, horizon: sp.Expr) -> sp.Expr:
