@@ -56,6 +56,7 @@ from modelcollapse.families.laws import BinomialMean, MultinomialMean, Normal, P
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory.absorption import bernoulli_fixation_probability
+from modelcollapse.theory.accumulate import accumulate_route
 from modelcollapse.theory.derive import derive, parameter_values
 from modelcollapse.theory.improvement import improvement_probability
 from modelcollapse.validation.engine import Component, components
@@ -389,7 +390,9 @@ def _tasks(plan: _Plan, families: Sequence[Family]) -> Iterator[_Task]:
                 (expr, T, "replace", None) for expr, T in plan.schedules]
             if biasable:
                 cases += [(expr, T, "replace", _BIAS) for expr, T in plan.bias_schedules]
-            if fam.estimator(est).pools_as_mean:
+            if not accumulate_route(fam, est).startswith("no closed form"):
+                # exact pooled moments (pooled sample means, pooled least squares); the rest is
+                # Monte Carlo only
                 cases += [(expr, T, "accumulate", None) for expr, T in plan.accumulate_schedules]
             for expr, T, workflow, bias in cases:
                 label = (f"{fname}/{est}/{workflow}"
