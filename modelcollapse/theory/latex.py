@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from modelcollapse.families import Family
     from modelcollapse.theory.derive import Derivation
 
-__all__ = ["latex", "latex_escape", "macro_name", "row_label", "latex_macros", "latex_fragment",
-           "latex_paths", "write_latex"]
+__all__ = ["latex", "latex_escape", "check_prefix", "macro_name", "row_label", "latex_macros",
+           "latex_fragment", "latex_paths", "write_latex"]
 
 
 class _Printer(LatexPrinter):
@@ -90,12 +90,21 @@ def latex_escape(text: str) -> str:
     return "".join(out)
 
 
-def _check_prefix(prefix: Any) -> str:
+def check_prefix(prefix: Any) -> str:
+    """A macro prefix: 1 to 40 ASCII letters (a LaTeX command name has no digits or symbols).
+
+    >>> check_prefix("mcB")
+    'mcB'
+    >>> check_prefix("mc2")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: macro prefix must be 1 to 40 ASCII letters ..., got 'mc2'
+    """
     if not isinstance(prefix, str):
         raise TypeError(f"macro prefix must be a str, got {type(prefix).__name__}")
     if not re.fullmatch(r"[A-Za-z]{1,40}", prefix):
         raise ValueError(f"macro prefix must be 1 to 40 ASCII letters (LaTeX macro names have no "
-                         f"digits or symbols), e.g. 'mc' or 'mcA', got {prefix!r}")
+                         f"digits or symbols), e.g. 'mc' or 'mcB', got {prefix!r}")
     return prefix
 
 
@@ -111,7 +120,7 @@ def macro_name(key: str, prefix: str = "mc") -> str:
               "6": "Six", "7": "Seven", "8": "Eight", "9": "Nine"}
     parts = re.split(r"[^A-Za-z0-9]+", key)
     word = "".join(p[:1].upper() + p[1:] for p in parts if p)
-    return _check_prefix(prefix) + "".join(digits.get(c, c) for c in word if c.isascii())
+    return check_prefix(prefix) + "".join(digits.get(c, c) for c in word if c.isascii())
 
 
 def _number(value: float) -> str:
@@ -124,17 +133,24 @@ def _number(value: float) -> str:
     return rf"{mantissa:.4g} \times 10^{{{exponent}}}"
 
 
-def _flat_numbers(values: dict[str, Any]) -> dict[str, float]:
-    out: dict[str, float] = {}
+def _flat_values(values: dict[str, Any]) -> dict[str, str]:
+    r"""Each value as LaTeX, nested ones flattened (``mean_T_1``): a number, ``\infty``,
+    ``\text{yes}``/``\text{no}``, or ``\text{n/a}`` where there is none (so a paper's macro
+    stays defined from one run to the next)."""
+    out: dict[str, str] = {}
     for key, val in values.items():
         if isinstance(val, dict):
-            out.update(_flat_numbers({f"{key}_{k}": v for k, v in val.items()}))
-        elif isinstance(val, list):
-            out.update(_flat_numbers({f"{key}_{i + 1}": v for i, v in enumerate(val)}))
-        elif isinstance(val, bool) or val is None:
-            continue
+            out.update(_flat_values({f"{key}_{k}": v for k, v in val.items()}))
+        elif isinstance(val, list | tuple):
+            out.update(_flat_values({f"{key}_{i + 1}": v for i, v in enumerate(val)}))
+        elif isinstance(val, bool):
+            out[key] = r"\text{yes}" if val else r"\text{no}"
         elif isinstance(val, int | float) and math.isfinite(val):
-            out[key] = float(val)
+            out[key] = _number(float(val))
+        elif isinstance(val, int | float) and math.isinf(val):
+            out[key] = r"\infty" if val > 0 else r"-\infty"
+        elif val is None or isinstance(val, int | float):
+            out[key] = r"\text{n/a}"
     return out
 
 
@@ -258,11 +274,13 @@ def latex_macros(result: Derivation, prefix: str = "mc", *, family: Family | Non
     r"""The macros file: one ``\newcommand`` per named result, label, number and input.
 
     For a key such as ``variance_T``: ``\<prefix>VarianceT`` (the expression),
-    ``\<prefix>VarianceTLabel`` (:func:`row_label`) and ``\<prefix>VarianceTValue`` (its number
-    at :math:`T`). Inputs: ``\<prefix>NZero``, ``\<prefix>T`` (a number or :math:`\infty`),
-    ``\<prefix>Kappa``, ``\<prefix>Alpha`` (0 and 1 without bias), ``\<prefix>S`` (where the
-    schedule has one); as text in ``\text{...}``: ``\<prefix>ScheduleText``,
-    ``\<prefix>Family``, ``\<prefix>FamilyTitle``, ``\<prefix>Estimator``,
+    ``\<prefix>VarianceTLabel`` (:func:`row_label`) and ``\<prefix>VarianceTValue`` (its
+    number at :math:`T`; ``\text{n/a}`` where there is none, yes/no for a verdict such as
+    ``\<prefix>CollapsesValue``). Inputs: ``\<prefix>NZero``, ``\<prefix>T`` (a number or
+    :math:`\infty`), ``\<prefix>Kappa``, ``\<prefix>Alpha`` (0 and 1 without bias),
+    ``\<prefix>S`` (where the schedule has one); as text in ``\text{...}``:
+    ``\<prefix>ScheduleText``, ``\<prefix>Family``, ``\<prefix>FamilyTitle``,
+    ``\<prefix>Estimator``,
     ``\<prefix>Workflow``. Needs ``amsmath``.
 
     >>> from modelcollapse.theory import derive
@@ -270,7 +288,7 @@ def latex_macros(result: Derivation, prefix: str = "mc", *, family: Family | Non
     >>> print([line for line in text.splitlines() if "poisT}" in line or "NZero" in line])
     ['\\newcommand{\\poisNZero}{100}', '\\newcommand{\\poisT}{3}']
     """
-    prefix = _check_prefix(prefix)
+    prefix = check_prefix(prefix)
     family = _family_of(result, family)
     bias = result.bias if result.bias is not None and result.bias.active else None
     inputs: dict[str, str] = {
@@ -296,8 +314,8 @@ def latex_macros(result: Derivation, prefix: str = "mc", *, family: Family | Non
     for key, label, _relation, tex in _labelled(result, family):
         define(key, tex)
         define(key, label, "Label")
-    for key, value in _flat_numbers(result.values).items():
-        define(key, _number(value), "Value")
+    for key, value in _flat_values(result.values).items():
+        define(key, value, "Value")
     for key, body in inputs.items():
         define(key, body)
     return _header(result) + "".join(lines.values())
@@ -349,7 +367,7 @@ def write_latex(result: Derivation, path: str | os.PathLike[str], *, prefix: str
     """
     from modelcollapse.outputs import atomic_paths
 
-    prefix = _check_prefix(prefix)
+    prefix = check_prefix(prefix)
     path, macros_path = latex_paths(path)
     texts = [latex_fragment(result, family=family), latex_macros(result, prefix, family=family)]
     # both files or neither; an existing one (an unrelated frag-macros.tex) only if overwrite
