@@ -16,6 +16,9 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from modelcollapse import __version__
+from modelcollapse.extras import MissingExtraError, require
+
 __all__ = ["main"]
 
 
@@ -80,6 +83,7 @@ def _common(p: argparse.ArgumentParser, *, family: bool = True) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="modelcollapse", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"modelcollapse {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("families", help="list the model families")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -328,6 +332,7 @@ DEFAULT_FUTURE = ("n0", "n0*t", "n0*t**1.5", "n0*t**2", "n0*t**3")
 
 
 def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
+    require("infer", "inference", *(["nutpie"] if args.sampler == "nutpie" else []))
     from modelcollapse.inference.answers import (
         collapse_table,
         format_table,
@@ -427,6 +432,7 @@ def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
 
     extra = None
     if args.inference:  # the Bayesian calibration is a check of the (higher) inference layer
+        require("validate --inference", "inference")
         from functools import partial
 
         from modelcollapse.inference.checks import inference_checks
@@ -453,10 +459,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             from modelcollapse.jsonable import jsonable
 
-            print(json.dumps(jsonable(out), allow_nan=False))
+            print(json.dumps(jsonable({**out, "version": __version__}), allow_nan=False))
         if args.command == "validate" and not out["passed"]:
             return 1  # a failed check: the contract's exit status 1
-    except (UsageError, ValueError, TypeError, OverflowError) as exc:
+    except (UsageError, ValueError, TypeError, OverflowError, MissingExtraError) as exc:
         message = " ".join(str(exc).split())
         print(f"error: {message}", file=sys.stderr)
         return 2

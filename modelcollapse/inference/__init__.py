@@ -10,13 +10,17 @@
   draws of (kappa, alpha).
 
 Names are imported on first use, so ``from modelcollapse.inference import load_trajectories``
-does not import PyMC (only the model and the fit do).
+does not import PyMC (only the model and the fit do); without the ``inference`` extra, asking for
+a name that needs PyMC raises :class:`~modelcollapse.extras.MissingExtraError`, one line naming
+the install command.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from modelcollapse.extras import require
 
 _EXPORTS = {
     "Trajectories": "data", "Trajectory": "data", "load_trajectories": "data",
@@ -29,12 +33,16 @@ _EXPORTS = {
 }
 #: submodules whose ``__all__`` is re-exported as well (numpy only)
 _ALSO = ("answers",)
+#: submodules that import nothing of the inference extra
+_LEAN = ("data", "answers")
 
 __all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
+        if _EXPORTS[name] not in _LEAN:
+            require(name, "inference")
         module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
         return getattr(module, name)
     if not name.startswith("_"):

@@ -12,8 +12,8 @@ F3        phase diagram over bias exponent :math:`\alpha` and growth exponent :m
 F4        compute against utility, the data-expansion guideline (SPEC 5)
 F5        Bernoulli fixation and Poisson extinction, exact against Monte Carlo
 F6        replace against accumulate for the Gaussian mean, the :math:`\pi^2/6` limit
-F7        the real-data study (only when :mod:`modelcollapse.studies.realdata` exists)
-F8        posterior probability of collapse per schedule (only when the inference part imports)
+F7        the real-data study (scikit-learn's tables: the ``data`` extra)
+F8        posterior probability of collapse per schedule (PyMC: the ``inference`` extra)
 ========  ===================================================================================
 
 Each figure is one module of :mod:`modelcollapse.studies.figures` whose ``make`` step
@@ -35,7 +35,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from modelcollapse import __version__
 from modelcollapse.arguments import integer
+from modelcollapse.extras import require
 from modelcollapse.jsonable import jsonable
 from modelcollapse.studies.figures import (
     f1_dichotomy,
@@ -93,10 +95,15 @@ def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
     ------
     ValueError
         When ``out`` cannot be created or written, or ``seed`` is negative.
+    modelcollapse.extras.MissingExtraError
+        When the ``data`` or the ``inference`` extra is not installed (before any file is
+        written).
     TypeError
         When ``seed`` is not an integer.
     """
     seed = integer("seed", seed, low=0)
+    # F7 reads scikit-learn's bundled tables, F8 fits with PyMC: fail before writing anything
+    require("reproduce", "data", "inference")
     folder = _output_folder(out)
     settings = QUICK if quick else FULL
     show = sys.stderr.isatty() if progress is None else bool(progress)
@@ -112,9 +119,9 @@ def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
     run.files.append(str(macros_path))
     results_path = folder / "results.json"
     run.files.append(str(results_path))
-    results = {"files": run.files, "quick": bool(quick), "seed": int(seed),
-               "seconds": time.perf_counter() - start, "settings": asdict(settings),
-               "figures": run.figures, "checks": run.checks,
+    results = {"version": __version__, "files": run.files, "quick": bool(quick),
+               "seed": int(seed), "seconds": time.perf_counter() - start,
+               "settings": asdict(settings), "figures": run.figures, "checks": run.checks,
                "checks_passed": all(c["passed"] for c in run.checks), "macros": run.macros,
                "notes": run.notes}
     results = jsonable(results)
