@@ -7,13 +7,15 @@ budget cannot stop a SymPy call (a worker thread is not interruptible in Python)
 is a structural bound checked up front, generous enough for every documented use:
 
 ======================  =================================================================
-``MAX_DEGREE``          200: degree bound of an expression in its variable (``t`` of a
+``MAX_DEGREE``          100: degree bound of an expression in its variable (``t`` of a
                         schedule, ``n`` and the parameter of a moment map or law)
 ``MAX_DIMENSION``       1000: dimension of a multivariate family (``--dim``, cells of ``p``)
 ``MAX_ELEMENTS``        10**8: entries of one array an engine allocates (about 0.8 GB of
                         float64), e.g. reps x (T + 1) trajectories, draws x chains
 ``MAX_HORIZON``         10**7: a finite horizon T for the quantities that need an array of
                         length T (improvement probability, Monte Carlo walks)
+``MAX_OPERATIONS``      5000: operations (:func:`sympy.count_ops`) of an expression handed to
+                        a limit or a leading-term step; a larger one is reported undecided
 ======================  =================================================================
 
 Each checker raises ``ValueError`` (bad value) with one line naming the quantity, its value
@@ -26,7 +28,7 @@ and the limit.
 >>> check_degree((t + 1)**2000, [t], "schedule '(t+1)**2000'")
 Traceback (most recent call last):
 ...
-ValueError: schedule '(t+1)**2000' has degree 2000 in t, above the limit MAX_DEGREE = 200
+ValueError: schedule '(t+1)**2000' has degree 2000 in t, above the limit MAX_DEGREE = 100
 """
 
 from __future__ import annotations
@@ -36,13 +38,15 @@ from collections.abc import Iterable
 
 import sympy as sp
 
-__all__ = ["MAX_DEGREE", "MAX_DIMENSION", "MAX_ELEMENTS", "MAX_HORIZON", "degree_bound",
-           "check_degree", "check_dimension", "check_elements", "check_horizon"]
+__all__ = ["MAX_DEGREE", "MAX_DIMENSION", "MAX_ELEMENTS", "MAX_HORIZON", "MAX_OPERATIONS",
+           "degree_bound", "too_large", "check_degree", "check_dimension", "check_elements",
+           "check_horizon"]
 
-MAX_DEGREE = 200
+MAX_DEGREE = 100
 MAX_DIMENSION = 1000
 MAX_ELEMENTS = 10**8
 MAX_HORIZON = 10**7
+MAX_OPERATIONS = 5000
 
 
 def degree_bound(expr: sp.Basic, variables: Iterable[sp.Symbol]) -> float:
@@ -88,6 +92,20 @@ def degree_bound(expr: sp.Basic, variables: Iterable[sp.Symbol]) -> float:
         return out
 
     return walk(expr)
+
+
+def too_large(expr: sp.Basic, variables: Iterable[sp.Symbol]) -> bool:
+    """Whether a symbolic step (a limit, a leading term) on ``expr`` may not finish: its
+    degree bound in ``variables`` exceeds ``MAX_DEGREE`` or its operation count
+    ``MAX_OPERATIONS``. Callers then report "undecided" instead of trying.
+
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n")
+    >>> too_large(1 / (n**997 + n + 1), [n]), too_large(2 / (n - 1), [n])
+    (True, False)
+    """
+    return (degree_bound(expr, variables) > MAX_DEGREE
+            or sp.count_ops(expr, visual=False) > MAX_OPERATIONS)
 
 
 def check_degree(expr: sp.Basic, variables: Iterable[sp.Symbol], what: str,

@@ -507,7 +507,7 @@ class Schedule:
     ------
     ValueError
         If the expression is not allowed (one-line message), its degree in ``t`` exceeds
-        :data:`modelcollapse.guards.MAX_DEGREE` (200; limits and sums of larger polynomials
+        :data:`modelcollapse.guards.MAX_DEGREE` (100; limits and sums of larger polynomials
         may never finish), ``n0 < 1`` or ``s <= 0``.
     TypeError
         If ``n0`` is not an int, ``s`` not a real number or ``expression`` neither text nor

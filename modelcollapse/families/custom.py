@@ -84,6 +84,7 @@ from modelcollapse.expressions import parse_expression
 from modelcollapse.families.base import Domain, Estimator, Family, Kind, Parameter
 from modelcollapse.families.laws import Law, Normal
 from modelcollapse.families.lawtext import parse_law
+from modelcollapse.guards import check_degree
 
 __all__ = [
     "UserFamily",
@@ -212,7 +213,9 @@ def _expression(value: Any, names: Mapping[str, sp.Expr], what: str) -> sp.Expr:
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a str or a SymPy expression, got "
                         f"{type(value).__name__}")
-    return parse_expression(value, names, what=what)
+    expr = parse_expression(value, names, what=what)
+    # recursions, limits and poles of a huge polynomial never finish: refuse it up front
+    return check_degree(expr, [v for v in names.values() if isinstance(v, sp.Symbol)], what)
 
 
 def _declared_law(law: Any, names: Mapping[str, sp.Expr], family: str,
@@ -222,6 +225,9 @@ def _declared_law(law: Any, names: Mapping[str, sp.Expr], family: str,
         parsed = law
     else:
         parsed = parse_law(law, names, what=f"law of family {family}")
+        variables = [v for v in names.values() if isinstance(v, sp.Symbol)]
+        for what, moment in (("mean", parsed.mean()), ("variance", parsed.variance())):
+            check_degree(moment, variables, f"the {what} of the law of family {family}")
     for what, declared, own in (("mean", moments.get("mean"), parsed.mean()),
                                 ("variance", moments.get("variance"), parsed.variance())):
         if declared is not None and sp.simplify(own - declared) != 0:

@@ -34,6 +34,7 @@ import sympy as sp
 
 from modelcollapse import symbols
 from modelcollapse.families.base import Bias, Family, Parameter
+from modelcollapse.guards import too_large
 from modelcollapse.schedules import Schedule
 
 __all__ = ["Drivers", "drivers", "leading_term", "collapses", "required_growth_exponent",
@@ -62,7 +63,10 @@ def leading_term(expr: sp.Expr) -> Term | None:
     >>> leading_term(sp.log(symbols.n) / symbols.n**2).log_power
     1
     """
-    expr = sp.cancel(sp.sympify(expr))  # safe: a SymPy expression
+    expr = sp.sympify(expr)  # safe: a SymPy expression
+    if too_large(expr, [symbols.n]):  # the series expansion may never finish: undecided
+        return None
+    expr = sp.cancel(expr)
     if expr == 0:
         return Term(sp.Integer(0), sp.oo)
     try:
@@ -126,8 +130,9 @@ def _parameter_terms(family: Family, p: Parameter, estimator: str | None,
     others = {s: v for s, v in truth.items() if s != p.symbol}
     mean, variance = mm.mean.subs(others), mm.variance.subs(others)
     slope = sp.diff(mean, theta).subs(theta, star)
-    try:
-        limit_slope = sp.limit(slope, symbols.n, sp.oo)
+    try:  # (a limit of a huge expression may never finish: then no verdict from the slope)
+        limit_slope = None if too_large(slope, [symbols.n]) else sp.limit(slope, symbols.n,
+                                                                         sp.oo)
     except (NotImplementedError, ValueError, TypeError):
         limit_slope = None
     if limit_slope is not None and limit_slope.is_number and abs(float(limit_slope)) < 1:

@@ -26,6 +26,7 @@ import sympy as sp
 
 from modelcollapse import symbols
 from modelcollapse.families.base import Bias, Family
+from modelcollapse.guards import too_large
 from modelcollapse.numeric import as_float, evaluate
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import criteria
@@ -130,6 +131,8 @@ class _Series:
         :math:`\pm\infty` when it diverges."""
         if expr == 0:
             return 0.0
+        if too_large(expr, [symbols.n]):  # its limits may never finish: undecided
+            return math.nan
         order, coefficient = _leading(expr)
         if order <= 0:  # the terms do not shrink: the sum diverges for every schedule
             if log1p and order == 0 and coefficient <= -1:
