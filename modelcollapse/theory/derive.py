@@ -542,7 +542,7 @@ def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
                 ) if rec.a != 1 else p.symbol
         out[f"mean_T{suffix}"] = mean_T
         out[f"variance_T{suffix}"] = var_T
-        out[f"step_law{suffix}"] = est.laws[name].latex()
+        out[f"step_law{suffix}"] = fam.law(name, estimator, bias).latex()  # bias included
     log_terms = _log_terms(fam, est, bias, dim)
     if log_terms is not None and workflow == "replace":
         drift, spread = log_terms
