@@ -2,6 +2,10 @@
 
 import sys
 
-from modelcollapse.cli import main
+try:
+    from modelcollapse.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the package imports: the same exit as in a command
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

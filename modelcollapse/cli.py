@@ -78,7 +78,8 @@ def _common(p: argparse.ArgumentParser, *, family: bool = True) -> None:
                        help="parameter value (repeatable), e.g. sigma2=2 or p=0.2,0.3,0.5")
         p.add_argument("--bias-kappa", type=float, default=0.0, help="bias amplitude kappa >= 0")
         p.add_argument("--bias-exponent", type=float, default=1.0, help="bias exponent alpha > 0")
-    p.add_argument("--dim", type=int, default=None, help="dimension (improve, mvgaussian)")
+    p.add_argument("--dim", type=int, default=None,
+                   help="dimension (improve, mvgaussian, linear-regression; default 2)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,7 +25,9 @@ checks and converts them.
 from __future__ import annotations
 
 import csv
+import errno
 import os
+import stat
 from dataclasses import dataclass
 
 __all__ = ["CsvTable", "CsvShapeError", "read_csv"]
@@ -69,12 +71,14 @@ def read_csv(path: str | os.PathLike[str]) -> CsvTable:
         A data row has more cells than the header.
     OSError, UnicodeDecodeError, csv.Error
         The file cannot be opened or decoded, or is not CSV; the caller words the message
-        (a missing file is not the same mistake for every command).
+        (a missing file is not the same mistake for every command). Only a regular file is
+        read: a folder raises :class:`IsADirectoryError`, a FIFO or device (which could block
+        or never end) an :class:`OSError` saying it is not a regular file.
     """
     name = os.path.basename(os.fspath(path))
     header: tuple[str, ...] = ()
     records, rows, lines = [], [], []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+    with _open_regular(path) as fh:
         reader = csv.reader(fh)
         header_line = 0
         for record in reader:
@@ -90,3 +94,21 @@ def read_csv(path: str | os.PathLike[str]) -> CsvTable:
             rows.append(row)
             lines.append(reader.line_num)
     return CsvTable(name, header, tuple(records), tuple(rows), tuple(lines))
+
+
+def _open_regular(path: str | os.PathLike[str]):
+    """``path`` opened as UTF-8 text, if it is a regular file. Opened without blocking (a
+    FIFO would wait for a writer), then checked on the open descriptor (no race)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", os.fspath(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)",
+                          os.fspath(path))
+        os.set_blocking(fd, True)
+        return open(fd, newline="", encoding="utf-8-sig", closefd=True)  # noqa: SIM115
+    except BaseException:
+        os.close(fd)
+        raise

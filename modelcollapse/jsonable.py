@@ -2,7 +2,9 @@
 methods, ``results.json``).
 
 JSON has no NaN or infinity and does not know numpy: :func:`jsonable` turns a nested value into
-plain Python that :func:`json.dumps` writes with ``allow_nan=False``.
+plain Python that :func:`json.dumps` writes with ``allow_nan=False`` (so a value it missed fails
+loudly instead of writing ``NaN``, which strict JSON readers reject). A non-finite number
+becomes ``null``; :func:`null_reasons` says where and why, for the object to carry.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["jsonable"]
+__all__ = ["jsonable", "null_reasons"]
+
+_REASONS = {"nan": "not a number (undefined, e.g. 0/0 or a statistic of too few values)",
+            "inf": "+infinity (JSON has none)", "-inf": "-infinity (JSON has none)"}
 
 
 def jsonable(value: Any) -> Any:
@@ -49,3 +54,35 @@ def jsonable(value: Any) -> Any:
     except (TypeError, ValueError):
         return str(value)
     return jsonable(number)
+
+
+def null_reasons(value: Any, path: str = "") -> dict[str, str]:
+    """Why :func:`jsonable` writes ``null``: ``{JSON pointer: reason}`` for every non-finite
+    number in ``value`` (the pointer as in RFC 6901, ``/key/0/key``).
+
+    >>> null_reasons({"rhat": float("nan"), "z": [1.0, np.inf], "note": None})
+    {'/rhat': 'not a number (undefined, e.g. 0/0 or a statistic of too few values)', \
+'/z/1': '+infinity (JSON has none)'}
+    """
+    if value is None or isinstance(value, str | bool | np.bool_ | int | np.integer):
+        return {}
+    if isinstance(value, Mapping):
+        out: dict[str, str] = {}
+        for k, v in value.items():
+            key = str(k).replace("~", "~0").replace("/", "~1")
+            out.update(null_reasons(v, f"{path}/{key}"))
+        return out
+    if isinstance(value, np.ndarray):
+        return null_reasons(value.tolist(), path)
+    if isinstance(value, list | tuple):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(null_reasons(v, f"{path}/{i}"))
+        return out
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return {}
+    if math.isfinite(number):
+        return {}
+    return {path: _REASONS["nan" if math.isnan(number) else ("inf" if number > 0 else "-inf")]}

@@ -137,7 +137,8 @@ def check_output(path: str | os.PathLike[str], *, name: str = "out", overwrite: 
     ValueError: out must be a non-empty path, got ''
     """
     target = _as_path(path, name)
-    if target.name in ("", ".", ".."):
+    text = os.fspath(path)
+    if os.path.basename(text.rstrip(os.sep) if folder else text) in ("", ".", ".."):
         raise ValueError(f"{name} must end in a {'folder' if folder else 'file'} name, "
                          f"got {os.fspath(path)!r}")
     parent = target.parent

@@ -38,7 +38,8 @@ from typing import Any
 from modelcollapse import __version__
 from modelcollapse.arguments import integer
 from modelcollapse.extras import require
-from modelcollapse.jsonable import jsonable
+from modelcollapse.jsonable import jsonable, null_reasons
+from modelcollapse.outputs import atomic_folder, check_input, check_output, raise_if_interrupted
 from modelcollapse.studies.figures import (
     f1_dichotomy,
     f2_improvement,
@@ -70,19 +71,34 @@ STEPS: tuple[tuple[str, str, Callable[[Session], None]], ...] = (
 
 
 def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
-                  progress: bool | None = None) -> dict[str, Any]:
+                  progress: bool | None = None, overwrite: bool = False,
+                  data: str | os.PathLike | None = None, target: str | None = None,
+                  name: str = "out") -> dict[str, Any]:
     """Write every figure, table, ``macros.tex`` and ``results.json`` into ``out``.
+
+    The folder is built beside ``out`` and moved into place complete
+    (:func:`modelcollapse.outputs.atomic_folder`): an interrupted or failed run leaves no
+    trace, a concurrent run into the same folder is refused, and an existing non-empty
+    ``out`` is replaced as a whole only with ``overwrite=True`` and only when it is the
+    output of an earlier run (it has ``results.json``), never mixed with the new files.
 
     Parameters
     ----------
     out : str or path
-        Output folder, created (with parents) when missing.
+        Output folder; missing parent folders are created.
     quick : bool
         Fewer replications and shorter horizons (:data:`QUICK` instead of :data:`FULL`).
     seed : int, optional
         Base seed; every simulation gets its own stream from it. Default 0.
     progress : bool, optional
         One line per figure on stderr; default: when stderr is a terminal.
+    overwrite : bool, optional
+        Replace an existing output folder of an earlier run. Default False.
+    data, target : str, optional
+        Also run the real-data study (F7) on the CSV table ``data`` with response column
+        ``target`` (both or neither).
+    name : str, optional
+        How messages call ``out`` (``"--out"`` on the command line).
 
     Returns
     -------
@@ -94,7 +110,8 @@ def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
     Raises
     ------
     ValueError
-        When ``out`` cannot be created or written, or ``seed`` is negative.
+        When ``out`` cannot be created or written, exists (without ``overwrite``), is being
+        written by another run, or ``seed`` is negative; when ``data`` is not a regular file.
     modelcollapse.extras.MissingExtraError
         When the ``data`` or the ``inference`` extra is not installed (before any file is
         written).
@@ -104,7 +121,20 @@ def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
     seed = integer("seed", seed, low=0)
     # F7 reads scikit-learn's bundled tables, F8 fits with PyMC: fail before writing anything
     require("reproduce", "data", "inference")
-    folder = _output_folder(out)
+    if (data is None) != (target is None):
+        raise ValueError("data and target must be given together")
+    if data is not None:
+        check_input(data, name="--data" if name.startswith("--") else "data")
+    final = _output_folder(out, name, overwrite)
+    with atomic_folder(final, overwrite=overwrite, name=name) as folder:
+        results = _run(folder, final, quick=quick, seed=seed, progress=progress, data=data,
+                       target=target)
+    return results
+
+
+def _run(folder: Path, final: Path, *, quick: bool, seed: int, progress: bool | None,
+         data: Any, target: str | None) -> dict[str, Any]:
+    """The run, written into ``folder`` (temporary) with every path named as in ``final``."""
     settings = QUICK if quick else FULL
     show = sys.stderr.isatty() if progress is None else bool(progress)
     run = Session(folder, settings, int(seed), show)
@@ -113,7 +143,13 @@ def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
         t0 = time.perf_counter()
         run.log(f"[{i}/{len(STEPS)}] {key} {label} ...")
         step(run)
+        raise_if_interrupted()  # PyMC, for one, catches a Ctrl-C and carries on
         run.log(f"[{i}/{len(STEPS)}] {key} done in {time.perf_counter() - t0:.1f} s")
+    if data is not None:
+        from modelcollapse.studies.realdata import figure_realdata
+
+        extra = figure_realdata(folder, quick=quick, seed=seed, data=data, target=target)
+        run.files += [f for f in extra if f not in run.files]
     macros_path = folder / "macros.tex"
     macros_path.write_text(macros_text(run.macros, quick=quick, seed=int(seed)))
     run.files.append(str(macros_path))
@@ -124,21 +160,40 @@ def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
                "settings": asdict(settings), "figures": run.figures, "checks": run.checks,
                "checks_passed": all(c["passed"] for c in run.checks), "macros": run.macros,
                "notes": run.notes}
-    results = jsonable(results)
+    results["nulls"] = null_reasons(results)  # where JSON gets null for NaN or inf, and why
+    results = _relocate(jsonable(results), str(folder), str(final))
     results_path.write_text(json.dumps(results, indent=1, allow_nan=False) + "\n")
-    run.log(f"wrote {len(run.files)} files into {folder} in {results['seconds']:.1f} s")
+    run.log(f"wrote {len(run.files)} files into {final} in {results['seconds']:.1f} s")
     return results
 
 
-def _output_folder(out: Any) -> Path:
+def _relocate(value: Any, old: str, new: str) -> Any:
+    """``value`` with every path in the temporary folder ``old`` named in ``new``."""
+    if isinstance(value, str):
+        return new + value[len(old):] if value == old or value.startswith(old + os.sep) \
+            else value
+    if isinstance(value, dict):
+        return {k: _relocate(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relocate(v, old, new) for v in value]
+    return value
+
+
+def _output_folder(out: Any, name: str, overwrite: bool) -> Path:
+    """The absolute output folder, checked before any work; its parents are created."""
     if not isinstance(out, str | os.PathLike):
-        raise ValueError(f"--out must be a folder path, got {out!r}")
+        raise TypeError(f"{name} must be a folder path, got {out!r}")
+    if not os.fspath(out).strip():
+        raise ValueError(f"{name} must be a non-empty path, got {os.fspath(out)!r}")
     path = Path(out)
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValueError(f"cannot create the output folder {str(path)!r}: "
                          f"{exc.strerror or exc}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ValueError(f"the output folder {str(path)!r} is not writable")
-    return path.resolve()
+    path = check_output(path.resolve(), name=name, overwrite=overwrite, folder=True)
+    if overwrite and path.is_dir() and any(path.iterdir()) \
+            and not (path / "results.json").is_file():
+        raise ValueError(f"{name} {str(path)!r} is not the output of an earlier run (no "
+                         "results.json); choose a new folder; only those are replaced")
+    return path

@@ -20,6 +20,7 @@ from modelcollapse import symbols
 from modelcollapse.arguments import choice, integer, real
 from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families import Bias, Family, get_family
+from modelcollapse.guards import MAX_DIMENSION, check_dimension
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import absorption, criteria, mixing
@@ -69,6 +70,8 @@ def parameter_values(family: Family, params: Mapping[str, Any] | None = None, *,
     out = {}
     for p in (*family.parameters, *family.constants):
         raw = params.get(p.name, p.default)
+        if p.domain == "simplex" and p.name not in params and dim is not None:
+            raw = (1 / d,) * d  # dim cells without p: equal probabilities
         vals = np.atleast_1d(np.asarray(raw, dtype=object))
         if p.domain == "simplex":
             arr = np.array([p.check(v, family.name) if 0 <= float(v) <= 1 else
@@ -103,13 +106,23 @@ def _bad_simplex(family: Family, raw: Any):
 
 
 def _dimension(family: Family, params: Mapping[str, Any], dim: int | None) -> int:
+    """The dimension: ``dim``, else the cells of a probability vector, else 2 for a vector
+    family; at most :data:`modelcollapse.guards.MAX_DIMENSION` (1000)."""
     if dim is not None:
         dim = integer("dim", dim, low=1)
     simplex = [p for p in family.parameters if p.domain == "simplex"]
     if simplex:  # the number of cells is the length of the probability vector
-        return len(np.atleast_1d(params.get(simplex[0].name, simplex[0].default)))
+        p = simplex[0]
+        cells = len(np.atleast_1d(params.get(p.name, p.default)))
+        if dim is None:
+            return check_dimension(cells, family.name)
+        if dim < 2 or p.name in params and dim != cells:
+            given = f"{cells} cells of {p.name} given" if p.name in params else "no p given"
+            raise ValueError(f"dim of {family.name} is the number of cells of {p.name}: an "
+                             f"integer in [2, {MAX_DIMENSION}] ({given}), got {dim}")
+        return check_dimension(dim, family.name)
     if family.vector:
-        return 2 if dim is None else dim
+        return check_dimension(2 if dim is None else dim, family.name)
     if dim not in (None, 1):
         raise ValueError(f"dim applies to multivariate families (mvgaussian, categorical); "
                          f"{family.name} is scalar, got dim={dim}")

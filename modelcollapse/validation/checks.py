@@ -167,7 +167,7 @@ class ValidationReport:
     def to_json(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_dict` as JSON (strict: no NaN)."""
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump(self.to_dict(), fh, indent=1, allow_nan=False)
+            json.dump(jsonable(self.to_dict()), fh, indent=1, allow_nan=False)
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:
         """Write one row per check: ``name, theory, mc, se, z, passed``."""
@@ -777,7 +777,8 @@ def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None
 def run_validate(*, quick: bool = False, seed: int = 0, families: Sequence[str] | None = None,
                  out: str | os.PathLike[str] | None = None,
                  extra_checks: Callable[[], Iterable[Check]] | None = None,
-                 progress: bool | None = None, echo: bool = False) -> dict[str, Any]:
+                 progress: bool | None = None, echo: bool = False,
+                 overwrite: bool = False) -> dict[str, Any]:
     """Run ``modelcollapse validate``: the JSON object (``checks``, ``passed``, ...).
 
     Parameters
@@ -786,7 +787,9 @@ def run_validate(*, quick: bool = False, seed: int = 0, families: Sequence[str] 
         As for :func:`validate`.
     out : str or path, optional
         Also write the checks to this file: ``.csv`` (:meth:`ValidationReport.to_csv`) or
-        ``.json`` (:meth:`ValidationReport.to_json`); its folder must exist.
+        ``.json`` (:meth:`ValidationReport.to_json`); its folder must exist. Written
+        atomically (:mod:`modelcollapse.outputs`), over an existing file only with
+        ``overwrite=True``.
     extra_checks : callable, optional
         Called after :func:`validate`; the checks it returns are appended to the report (the
         command line passes the Bayesian calibration of a higher layer this way,
@@ -808,14 +811,19 @@ def run_validate(*, quick: bool = False, seed: int = 0, families: Sequence[str] 
     path = None if out is None else os.fspath(out)
     if path and not path.endswith((".csv", ".json")):
         raise ValueError(f"the output file must end in .csv or .json, got {path!r}")
-    if path and not os.path.isdir(os.path.dirname(path) or "."):
-        raise ValueError(f"the folder of the output file does not exist: {path!r}")
+    if path:
+        from modelcollapse.outputs import check_output
+
+        check_output(path, name="the output file", overwrite=overwrite)
     report = validate(quick=quick, seed=seed, families=families, progress=progress)
     if extra_checks is not None:
         report.checks.extend(extra_checks())
     result = report.to_dict()
     if path:
-        (report.to_csv if path.endswith(".csv") else report.to_json)(path)
+        from modelcollapse.outputs import write_with
+
+        write_with(path, report.to_csv if path.endswith(".csv") else report.to_json,
+                   overwrite=overwrite, name="the output file")
         result["files"] = [path]
     if echo:
         print(report)

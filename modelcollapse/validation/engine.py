@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from modelcollapse.families import Bias, Family
+from modelcollapse.outputs import raise_if_interrupted
 from modelcollapse.validation.pooling import pooled_step
 from modelcollapse.validation.sampling import step
 from modelcollapse.validation.walk import walk
@@ -212,6 +213,9 @@ def run_blocks(spec: Spec, blocks: range,
         return new
 
     def summarise(t: int, states: list[dict[str, np.ndarray]]) -> None:
+        # a worker thread never sees SIGINT: it stops at the next generation once the
+        # command line has noted one, so Ctrl-C ends a run without waiting for every block
+        raise_if_interrupted()
         for k, state in enumerate(states):
             flat = _flatten(state, comps)
             mean = flat.mean(axis=0)

@@ -104,6 +104,12 @@ def simulate(
     ``backend="dask"`` runs chunks on a Dask cluster (``scheduler`` address, default a local
     cluster); the numbers equal the local ones.
 
+    ``workflow="accumulate"`` refits on all generations' data pooled: for a pooled sample
+    mean (gaussian-mean, bernoulli, poisson, categorical) the size-weighted mean of the exact
+    draws; for any other estimator by brute force on the pooled sufficient statistics
+    (:mod:`~modelcollapse.validation.pooling`; ``mode="brute"``, the default there, recorded
+    in ``attrs["mode"]``).
+
     ``workflow="mix"`` fits every generation on :math:`n_t` synthetic points and
     ``round(real_ratio * n_t)`` fresh real points and returns
     :math:`w\hat\theta_{real} + (1 - w)\hat\theta_{synth}`, ``w = real_weight`` in (0, 1]

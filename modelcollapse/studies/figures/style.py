@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["new_figure", "save", "legend", "simulation_key", "schedule_latex", "COLOURS",
-           "POINT"]
+           "POINT", "PDF_METADATA"]
 
 #: one colour per schedule, in the order the figures list them (colour-blind safe, Okabe-Ito)
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -40,11 +40,19 @@ def new_figure(rows: int, cols: int, *, width: float = 4.2, height: float = 3.4,
     return fig
 
 
+#: no creation date in the PDF (PNG has none): the same seed gives the same bytes
+PDF_METADATA = {"CreationDate": None}
+
+
 def save(fig, out: Path, stem: str) -> list[str]:
-    """Write ``stem.png`` (150 dpi) and ``stem.pdf`` into ``out``; return both paths."""
+    """Write ``stem.png`` (150 dpi) and ``stem.pdf`` into ``out``; return both paths.
+
+    Both files depend on the figure only (no date inside), so a rerun with the same seed
+    writes the same bytes.
+    """
     paths = [out / f"{stem}.png", out / f"{stem}.pdf"]
     fig.savefig(paths[0], dpi=150)
-    fig.savefig(paths[1])
+    fig.savefig(paths[1], metadata=PDF_METADATA)
     return [str(p) for p in paths]
 
 
