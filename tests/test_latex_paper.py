@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,13 @@ def _need_pdflatex() -> str:
     return PDFLATEX
 
 
-def compile_tex(folder: Path, body: str, *, preamble: str = "") -> subprocess.CompletedProcess:
+def compile_tex(folder: Path, body: str, *, preamble: str = "",
+                options: Sequence[str] = ()) -> subprocess.CompletedProcess:
     """Compile ``paper.tex`` (article + amsmath) in ``folder``; never halts for input."""
     (folder / "paper.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath}\n"
                                       f"{preamble}\\begin{{document}}\n{body}\n\\end{{document}}\n")
     return subprocess.run([_need_pdflatex(), "-interaction=nonstopmode", "-halt-on-error",
-                           "paper.tex"], cwd=folder, capture_output=True, text=True,
+                           *options, "paper.tex"], cwd=folder, capture_output=True, text=True,
                           timeout=120, stdin=subprocess.DEVNULL)
 
 
