@@ -11,13 +11,23 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from modelcollapse import __version__
 from modelcollapse.extras import MissingExtraError, require
+from modelcollapse.jsonable import null_reasons
+from modelcollapse.outputs import (
+    check_input,
+    check_output,
+    clear_interrupt,
+    interrupt_requested,
+    request_interrupt,
+)
 
 __all__ = ["main"]
 
@@ -82,6 +92,10 @@ def _common(p: argparse.ArgumentParser, *, family: bool = True) -> None:
                    help="dimension (improve, mvgaussian, linear-regression; default 2)")
 
 
+def _overwrite(p: argparse.ArgumentParser, text: str = "replace an existing --out") -> None:
+    p.add_argument("--overwrite", action="store_true", help=text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="modelcollapse", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"modelcollapse {__version__}")
@@ -97,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "latex"], default="text",
                    help="with --out: 'latex' writes a fragment and a macros file")
     p.add_argument("--out", default=None, help="file for --format latex (FILE.tex)")
+    p.add_argument("--macro-prefix", default=None, metavar="PREFIX",
+                   help="--format latex: the macros start with PREFIX (letters only, default "
+                        "'mc'), so several exports can share one paper")
+    _overwrite(p)
     p = sub.add_parser("improve", help="probability that recursive training beats real data")
     _common(p, family=False)
     p.add_argument("--family", default="gaussian-mean",
@@ -125,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (default: local)")
     p.add_argument("--workers", type=int, default=None, help="threads (local backend)")
     p.add_argument("--out", default=None, help="write the Dataset: FILE.nc or FILE.csv")
+    _overwrite(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = sub.add_parser("infer", help="posterior of collapse under uncertain estimator bias")
     p.add_argument("data", help="CSV with columns t, n, estimate (and optionally trajectory)")
@@ -147,10 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="NUTS implementation (auto: nutpie when installed)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", default=None, help="write the InferenceData to FILE.nc")
+    _overwrite(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = sub.add_parser("reproduce", help="all figures, tables and LaTeX of the study")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--out", required=True,
+                   help="output folder, built aside and moved into place complete")
+    _overwrite(p, "replace an existing output folder as a whole")
     p.add_argument("--quick", action="store_true",
                    help="fewer replications and shorter horizons (under 2 minutes)")
     p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
@@ -175,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--family", action="append", default=None, metavar="FAMILY",
                    help="restrict to a family (repeatable; default: all)")
     p.add_argument("--out", default=None, help="also write the checks to FILE.csv or FILE.json")
+    _overwrite(p)
     p.add_argument("--inference", action="store_true",
                    help="also calibrate the Bayesian bias model (SBC and recovery; PyMC)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -238,19 +261,31 @@ def _cmd_derive(args: argparse.Namespace) -> dict[str, Any]:
     from modelcollapse.families import Bias
     from modelcollapse.theory import derive
 
+    if args.format == "latex":  # both files checked before the work
+        from modelcollapse.theory.latex import check_prefix, latex_paths
+
+        if not args.out:
+            raise UsageError("--format latex needs --out FILE.tex")
+        args.macro_prefix = check_prefix("mc" if args.macro_prefix is None
+                                         else args.macro_prefix)
+        for path in latex_paths(args.out):
+            check_output(path, name="--out", overwrite=args.overwrite)
+    elif args.out:
+        raise UsageError("--out needs --format latex")
+    elif args.macro_prefix is not None:
+        raise UsageError("--macro-prefix needs --format latex --out FILE.tex")
     result = derive(args.family, schedule=_schedule(args), T=_horizon(args.T),
                     estimator=args.estimator, workflow=args.workflow, params=_params(args.param),
                     bias=Bias(args.bias_kappa, args.bias_exponent), dim=args.dim,
                     moment=args.moment, **_mix_options(args))
     out = result.to_dict()
     if args.format == "latex":
+        from modelcollapse.families import get_family
         from modelcollapse.theory.latex import write_latex
 
-        if not args.out:
-            raise UsageError("--format latex needs --out FILE.tex")
-        out["files"] = write_latex(result, args.out)
-    elif args.out:
-        raise UsageError("--out needs --format latex")
+        # the family object (a family file's too) gives the parameters' symbols and the title
+        out["files"] = write_latex(result, args.out, prefix=args.macro_prefix,
+                                   overwrite=args.overwrite, family=get_family(args.family))
     if not args.json:
         print(result)
         for path in out.get("files", []):
@@ -295,8 +330,10 @@ def _cmd_simulate(args: argparse.Namespace) -> dict[str, Any]:
     T = _horizon(args.T)
     if math.isinf(T):
         raise UsageError("simulate needs a finite --T")
-    if args.out and not args.out.endswith((".nc", ".csv")):
-        raise UsageError(f"--out must end in .nc or .csv, got {args.out!r}")
+    if args.out is not None:
+        if not args.out.endswith((".nc", ".csv")):
+            raise UsageError(f"--out must end in .nc or .csv, got {args.out!r}")
+        check_output(args.out, name="--out", overwrite=args.overwrite)
     ds = simulate(args.family, schedule=_schedule(args), T=T, reps=args.reps, seed=args.seed,
                   mode=args.mode, workflow=args.workflow, estimator=args.estimator,
                   params=_params(args.param), bias=Bias(args.bias_kappa, args.bias_exponent),
@@ -305,7 +342,7 @@ def _cmd_simulate(args: argparse.Namespace) -> dict[str, Any]:
                   progress=False if (args.quiet or args.json) else None)
     out = summary_at_T(ds)
     if args.out:
-        _write_dataset(ds, args.out)
+        _write_dataset(ds, args.out, args.overwrite)
         out["files"] = [args.out]
     if not args.json:
         print(f"{ds.attrs['family']} ({ds.attrs['estimator']}, {ds.attrs['mode']}), "
@@ -316,17 +353,15 @@ def _cmd_simulate(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _write_dataset(ds: Any, path: str) -> None:
-    import os.path
+def _write_dataset(ds: Any, path: str, overwrite: bool) -> None:
+    from modelcollapse.outputs import write_with
 
-    folder = os.path.dirname(path) or "."
-    if not os.path.isdir(folder):
-        raise UsageError(f"the folder of --out does not exist: {folder!r}")
     if path.endswith(".nc"):
-        ds.to_netcdf(path)
+        write_with(path, ds.to_netcdf, overwrite=overwrite, name="--out")
     else:
-        ds.drop_vars([v for v in ("final", "trajectory") if v in ds]).drop_dims(
-            "rep").to_dataframe().to_csv(path)
+        table = ds.drop_vars([v for v in ("final", "trajectory") if v in ds]).drop_dims(
+            "rep").to_dataframe()
+        write_with(path, table.to_csv, overwrite=overwrite, name="--out")
 
 
 DEFAULT_FUTURE = ("n0", "n0*t", "n0*t**1.5", "n0*t**2", "n0*t**3")
@@ -344,8 +379,10 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
     from modelcollapse.inference.data import load_trajectories
     from modelcollapse.schedules import Schedule
 
-    if args.out and not args.out.endswith(".nc"):
-        raise UsageError(f"--out must end in .nc, got {args.out!r}")
+    if args.out is not None:
+        if not args.out.endswith(".nc"):
+            raise UsageError(f"--out must end in .nc, got {args.out!r}")
+        check_output(args.out, name="--out", overwrite=args.overwrite)
     if args.horizon < 1:
         raise UsageError(f"--horizon must be an integer >= 1, got {args.horizon}")
     if not 0 < args.epsilon < 1:
@@ -376,7 +413,10 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
                 "transitions": data.n_transitions, "likelihood": post.likelihood,
                 "likelihood_exact": post.exact})
     if args.out:
-        out["files"] = [post.to_netcdf(args.out)]
+        from modelcollapse.outputs import write_with
+
+        out["files"] = [write_with(args.out, post.to_netcdf, overwrite=args.overwrite,
+                                   name="--out")]
     if not args.json:
         print(post)
         if rows is None:
@@ -393,14 +433,12 @@ def _cmd_reproduce(args: argparse.Namespace) -> dict[str, Any]:
 
     if (args.data is None) != (args.target is None):
         raise UsageError("--data FILE.csv and --target COLUMN must be given together")
-    out = run_reproduce(args.out, quick=args.quick, seed=args.seed,
-                        progress=False if (args.quiet or args.json) else None)
     if args.data is not None:
-        from modelcollapse.studies.realdata import figure_realdata
-
-        extra = figure_realdata(args.out, quick=args.quick, seed=args.seed, data=args.data,
-                                target=args.target)
-        out["files"] = [*out["files"], *[f for f in extra if f not in out["files"]]]
+        check_input(args.data, name="--data")
+    out = run_reproduce(args.out, quick=args.quick, seed=args.seed,
+                        progress=False if (args.quiet or args.json) else None,
+                        overwrite=args.overwrite, data=args.data, target=args.target,
+                        name="--out")
     if not args.json:
         print("\n".join(out["files"]))
     return out
@@ -431,6 +469,8 @@ def _cmd_published(args: argparse.Namespace) -> dict[str, Any]:
 def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
     from modelcollapse.validation.checks import run_validate
 
+    if args.out is not None:
+        check_output(args.out, name="--out", overwrite=args.overwrite)
     extra = None
     if args.inference:  # the Bayesian calibration is a check of the (higher) inference layer
         require("validate --inference", "inference")
@@ -441,7 +481,7 @@ def _cmd_validate(args: argparse.Namespace) -> dict[str, Any]:
         extra = partial(inference_checks, quick=args.quick, seed=args.seed)
     return run_validate(quick=args.quick, seed=args.seed, families=args.family, out=args.out,
                         extra_checks=extra, progress=False if (args.quiet or args.json) else None,
-                        echo=not args.json)
+                        echo=not args.json, overwrite=args.overwrite)
 
 
 COMMANDS = {"families": _cmd_families, "derive": _cmd_derive, "improve": _cmd_improve,
@@ -454,9 +494,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # warnings (e.g. convergence problems) as one readable line, not a source excerpt
     warnings.formatwarning = lambda message, category, *args, **kwargs: (
         f"warning: {' '.join(str(message).split())}\n")
+    clear_interrupt()
+    previous = _catch_interrupts()
     try:
         args = build_parser().parse_args(argv)
         out = COMMANDS[args.command](args)
+        if interrupt_requested():  # a library caught the KeyboardInterrupt and carried on
+            raise KeyboardInterrupt
+        nulls = null_reasons(out)  # JSON writes NaN and infinities as null: say which, why
+        if nulls:
+            out = {**out, "nulls": nulls}
         if args.json:
             from modelcollapse.jsonable import jsonable
 
@@ -469,7 +516,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+    except KeyboardInterrupt:  # outputs are atomic: nothing partial was left in place
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return 0
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    request_interrupt()  # noted, for the commits and worker threads to see
+    raise KeyboardInterrupt
+
+
+def _catch_interrupts() -> Any:
+    """Note every SIGINT while a command runs (main thread only); the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, _on_sigint)
 
 
 if __name__ == "__main__":  # pragma: no cover
