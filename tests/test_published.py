@@ -41,7 +41,8 @@ def test_registry_lists_every_required_entry():
     keys = published.keys()
     for key in ("shumailov2024", "bertrand2024", "seddik2024", "suresh2025-bernoulli",
                 "suresh2025-poisson", "suresh2025-gaussian", "dey-donoho2024",
-                "he-xu-cheng2025", "seed-superlinear", "seed-bias", "seed-improvement"):
+                "gerstgrasser2024-regression", "he-xu-cheng2025", "seed-superlinear",
+                "seed-bias", "seed-improvement"):
         assert key in keys
     for entry in published.list():
         assert entry.citation and entry.paper_formula and entry.index_mapping
@@ -255,6 +256,39 @@ def test_accumulate_against_our_monte_carlo_of_the_pooled_mean():
     theory = published.reproduce("dey-donoho2024", n0=n, T=T).value
     mc = mu.var(ddof=1)
     assert abs(_z(mc, theory, mc * math.sqrt(2 / (reps - 1)))) < Z_TOL
+
+
+# -- Gerstgrasser et al. 2024: linear regression ----------------------------------------------
+
+
+def test_regression_replace_is_linear_in_the_generations():
+    r = published.reproduce("gerstgrasser2024-regression", n0=20, dim=3, T=9, sigma2=2.0)
+    exact = 2 * 3 * sum(Fraction(1, 20 - 3 - 1) for _ in range(10))
+    assert r.extra["replace squared_error_T"] == pytest.approx(float(exact), rel=1e-12)
+    assert r.extra["replace (paper)"] == pytest.approx(float(exact), rel=1e-12)
+
+
+@pytest.mark.parametrize("n, d", [(50, 5), (8, 2), (30, 10)])
+def test_regression_accumulate_stays_below_the_bound(n, d):
+    r = published.reproduce("gerstgrasser2024-regression", n0=n, dim=d)
+    assert r.holds is True and r.value <= r.paper_value
+    assert r.paper_value == pytest.approx(float(d * mp.pi**2 / 6 / (n - d - 1)), rel=1e-12)
+
+
+def test_regression_accumulate_against_our_monte_carlo_of_pooled_least_squares():
+    rng = np.random.default_rng(13)
+    reps, n, d, T = 4000, 20, 3, 5
+    xtx, xty = np.zeros((reps, d, d)), np.zeros((reps, d))
+    beta = np.zeros((reps, d))  # the truth is 0; labels come from the latest fit
+    for _ in range(T + 1):
+        x = rng.normal(size=(reps, n, d))
+        y = np.einsum("rnd,rd->rn", x, beta) + rng.normal(size=(reps, n))
+        xtx += np.einsum("rnd,rne->rde", x, x)
+        xty += np.einsum("rnd,rn->rd", x, y)
+        beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
+    err = (beta**2).sum(axis=1)
+    theory = published.reproduce("gerstgrasser2024-regression", n0=n, dim=d, T=T).value
+    assert abs(_z(err.mean(), theory, err.std(ddof=1) / math.sqrt(reps))) < Z_TOL
 
 
 # -- He, Xu & Cheng 2025 (mixing) -------------------------------------------------------------

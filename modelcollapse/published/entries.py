@@ -145,6 +145,27 @@ def _accumulate(schedule: Schedule, T: int | float, *, sigma2: float) -> dict[st
     return {"value": value, "paper_value": paper, "holds": holds, "notes": notes}
 
 
+def _regression(schedule: Schedule, T: int | float, *, dim: int,
+                sigma2: float) -> dict[str, Any]:
+    def error(workflow: str) -> float:
+        return derive("linear-regression", schedule=schedule, T=T, dim=dim, workflow=workflow,
+                      params={"sigma2": sigma2}).values["squared_error_T"]
+
+    value = error("accumulate")
+    notes, paper, extra = [], None, {}
+    if _constant_schedule(schedule):
+        n = schedule.n0
+        paper = sigma2 * dim / (n - dim - 1) * math.pi**2 / 6
+        if not math.isinf(T):  # replace: sigma^2 d t/(n - d - 1), linear in t = T + 1
+            extra = {"replace squared_error_T": error("replace"),
+                     "replace (paper)": sigma2 * dim * (T + 1) / (n - dim - 1)}
+    else:
+        notes.append("the pi^2/6 bound is stated for a constant size n; not evaluated")
+    holds = None if paper is None else value <= paper * (1 + REL)
+    return {"value": value, "paper_value": paper, "holds": holds, "extra": extra,
+            "notes": notes}
+
+
 def _he_xu_cheng(schedule: Schedule, T: int | float, *, real_ratio: float) -> dict[str, Any]:
     d = derive("gaussian-mean", schedule=schedule, T=T, workflow="mix",
                real_ratio=real_ratio, real_weight="optimal")
@@ -296,6 +317,29 @@ ENTRIES: tuple[PublishedResult, ...] = (
         cli="modelcollapse derive gaussian-mean --workflow accumulate --T inf",
         defaults={"n0": 100, "schedule": "n0", "T": math.inf, "sigma2": 1.0},
         compute=_accumulate),
+    PublishedResult(
+        key="gerstgrasser2024-regression",
+        title="Gerstgrasser et al. 2024: linear regression, replace grows, accumulate stays "
+              "bounded",
+        citation="M. Gerstgrasser, R. Schaeffer, A. Dey, R. Rafailov, et al. Is model "
+                 "collapse inevitable? Breaking the curse of recursion by accumulating real "
+                 "and synthetic data. arXiv 2404.01413 (2024); the replace case after "
+                 "E. Dohmatob, Y. Feng, J. Kempe, Model collapse demystified: the case of "
+                 "regression, NeurIPS 2024.",
+        paper_formula=r"\text{replace: } \mathbb{E}\|\hat w_t - w^*\|^2 = "
+                      r"\frac{\sigma^2 d\, t}{n - d - 1},\qquad \text{accumulate: } "
+                      r"\mathbb{E}\|\hat w_t - w^*\|^2 \le \frac{\sigma^2 d}{n - d - 1}"
+                      r"\,\frac{\pi^2}{6}",
+        index_mapping="t fits on n fresh inputs each, the first on real labels: our "
+                      "T = t - 1, so replace gives sigma^2 d (T+1)/(n-d-1); accumulate at "
+                      "T = inf is the limit. x ~ N(0, I_d), sigma^2 known, n_t > d + 1.",
+        quantity="squared_error_T", json_key="squared_error_T", relation="<=",
+        python_call='derive("linear-regression", dim=5, schedule=Schedule("n0", n0=50), '
+                    'T=math.inf, workflow="accumulate").values["squared_error_T"]',
+        cli="modelcollapse derive linear-regression --dim 5 --n0 50 --workflow accumulate "
+            "--T inf",
+        defaults={"n0": 50, "schedule": "n0", "T": math.inf, "dim": 5, "sigma2": 1.0},
+        compute=_regression),
     PublishedResult(
         key="he-xu-cheng2025",
         title="He, Xu & Cheng 2025: the golden-ratio weight of fresh real data",

@@ -157,6 +157,25 @@ def _accumulate(reps: int, seed: int) -> Panel:
     return p
 
 
+def _regression(reps: int, seed: int) -> Panel:
+    n, d, T = 20, 3, 10
+    ts = list(range(T + 1))
+    runs = [published.reproduce("gerstgrasser2024-regression", n0=n, dim=d, T=t) for t in ts]
+    p = _panel(rf"Gerstgrasser et al.: regression, $d = {d}$, $n = {n}$", "generation t",
+               r"$E\|\hat\beta_t - \beta^*\|^2/\sigma^2$")
+    p["lines"].append((ts, [r.extra["replace squared_error_T"] for r in runs], "replace"))
+    p["lines"].append((ts, [r.value for r in runs], "accumulate"))
+    # pooled least squares has no exact one-step law: fewer walks for the accumulate points
+    for i, (workflow, walks) in enumerate((("replace", reps), ("accumulate", min(reps, 400)))):
+        ds = simulate("linear-regression", dim=d, schedule=Schedule("n0", n0=n), T=T,
+                      reps=walks, seed=seed + i, workflow=workflow, trajectories=True,
+                      progress=False)
+        mean, se = _mean_points((ds["trajectory"].values ** 2).sum(axis=2), ts)
+        p["points"].append((ts, mean, se, None))
+    p["refs"].append((runs[0].paper_value, r"$\frac{d}{n-d-1}\,\frac{\pi^2}{6}$"))
+    return p
+
+
 def _mixing(reps: int, seed: int) -> Panel:
     n, T = 20, 40
     ws = np.linspace(0.1, 1.0, 10).tolist()
@@ -235,6 +254,7 @@ PANELS: dict[str, Callable[[int, int], Panel]] = {
         "suresh2025-poisson", "poisson", "lam", 0.04, reps, seed),
     "suresh2025-gaussian": _suresh_gaussian,
     "dey-donoho2024": _accumulate,
+    "gerstgrasser2024-regression": _regression,
     "he-xu-cheng2025": _mixing,
     "seed-superlinear": _superlinear,
     "seed-bias": _bias,
