@@ -1,6 +1,6 @@
 r"""``modelcollapse reproduce``: every figure, table and headline number of the study.
 
-:func:`run_reproduce` writes into one folder, for each figure ``F1``-``F8`` a PNG and a PDF
+:func:`run_reproduce` writes into one folder, for each figure ``F1``-``F9`` a PNG and a PDF
 (theory as lines, simulation as points with error bars or bands), its tables as CSV and LaTeX
 (``table_*.csv``, ``table_*.tex``), ``macros.tex`` (one ``\newcommand`` per headline number)
 and ``results.json`` (every number, every theory-versus-Monte-Carlo check, the list of files).
@@ -14,6 +14,7 @@ F5        Bernoulli fixation and Poisson extinction, exact against Monte Carlo
 F6        replace against accumulate for the Gaussian mean, the :math:`\pi^2/6` limit
 F7        the real-data study (scikit-learn's tables: the ``data`` extra)
 F8        posterior probability of collapse per schedule (PyMC: the ``inference`` extra)
+F9        the published results, theory against Monte Carlo (:mod:`modelcollapse.published`)
 ========  ===================================================================================
 
 Each figure is one module of :mod:`modelcollapse.studies.figures` whose ``make`` step
@@ -49,6 +50,7 @@ from modelcollapse.studies.figures import (
     f6_accumulate,
     f7_realdata,
     f8_posterior,
+    f9_published,
 )
 from modelcollapse.studies.figures.f2_improvement import SPEC_IMPROVEMENT
 from modelcollapse.studies.figures.f8_posterior import CANDIDATES
@@ -67,7 +69,8 @@ STEPS: tuple[tuple[str, str, Callable[[Session], None]], ...] = (
     ("F5", "absorption", f5_absorption.make),
     ("F6", "replace against accumulate", f6_accumulate.make),
     ("F7", "real-data study", f7_realdata.make),
-    ("F8", "posterior probability of collapse", f8_posterior.make))
+    ("F8", "posterior probability of collapse", f8_posterior.make),
+    ("F9", "published results", f9_published.make))
 
 
 def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from modelcollapse import published
 from modelcollapse.schedules import Schedule
 from modelcollapse.studies import reproduce
 from modelcollapse.studies.figures import f7_realdata, f8_posterior
@@ -28,9 +29,9 @@ from modelcollapse.theory import derive, improvement_probability
 
 #: figures always produced (F7 and F8 depend on optional parts)
 CORE_FIGURES = ("F1_dichotomy", "F2_improvement", "F3_phase_diagram", "F4_guideline",
-                "F5_absorption", "F6_accumulate")
+                "F5_absorption", "F6_accumulate", "F9_published")
 TABLES = ("table_dichotomy", "table_improvement", "table_phase", "table_guideline",
-          "table_absorption", "table_accumulate")
+          "table_absorption", "table_accumulate", "table_published")
 #: SPEC section 4 prints four decimals
 SPEC_DECIMALS = 5e-5
 
@@ -80,7 +81,8 @@ def test_monte_carlo_agrees_with_theory(quick_run):
     failed = [c for c in results["checks"] if not abs(c["z"]) < Z_TOL]
     assert not failed
     assert results["checks_passed"] is True
-    assert {c["figure"] for c in results["checks"]} == {"F1", "F2", "F3", "F4", "F5", "F6"}
+    assert {c["figure"] for c in results["checks"]} == {"F1", "F2", "F3", "F4", "F5", "F6",
+                                                      "F9"}
 
 
 def test_improvement_closed_form_matches_spec_table(quick_run):
@@ -110,6 +112,16 @@ def test_accumulate_limit_is_pi_squared_over_six(quick_run):
     replace = derive("gaussian-mean", schedule=Schedule("n0", n0=n), T=f6["T"]).values
     assert f6["replace"]["variance_T_theory"] == pytest.approx((1 + f6["T"]) / n, rel=1e-12)
     assert f6["replace"]["variance_T_theory"] == pytest.approx(replace["variance_T"])
+
+
+def test_published_results_hold_at_their_documented_calls(quick_run):
+    _, results = quick_run
+    entries = results["figures"]["F9"]["entries"]
+    assert set(entries) == set(published.keys())
+    assert all(e["holds"] is not False for e in entries.values())
+    assert entries["he-xu-cheng2025"]["value"] == pytest.approx((math.sqrt(5) - 1) / 2)
+    assert entries["shumailov2024"]["value"] == pytest.approx(0.0175)
+    assert len([c for c in results["checks"] if c["figure"] == "F9"]) >= len(entries)
 
 
 def test_guideline_and_dichotomy_numbers(quick_run):
