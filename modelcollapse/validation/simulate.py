@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -35,6 +35,7 @@ from modelcollapse.validation.engine import (
     mix_size,
     run_blocks,
 )
+from modelcollapse.validation.metadata import describe
 from modelcollapse.validation.sampling import MODES
 
 __all__ = ["simulate", "summary_at_T", "BACKENDS", "DEFAULT_MAX_MEMORY", "RECORD_BUDGET"]
@@ -68,7 +69,7 @@ def estimate_memory(reps: int, T: int, n_components: int, n_record: int, traject
 def simulate(
     family: str | Family,
     *,
-    schedule: Schedule | str | None = None,
+    schedule: Schedule | str | Sequence[Schedule | str] | None = None,
     T: int = 100,
     reps: int = 10_000,
     seed: int = 0,
@@ -88,6 +89,7 @@ def simulate(
     max_memory: int = DEFAULT_MAX_MEMORY,
     real_ratio: float | None = None,
     real_weight: float | str | None = None,
+    sweep: Mapping[str, Sequence[Any]] | None = None,
 ) -> xr.Dataset:
     r"""Simulate ``reps`` independent walks of ``family`` up to generation ``T``.
 
@@ -116,6 +118,13 @@ def simulate(
     or ``"optimal"`` (the default: :func:`modelcollapse.theory.derive`'s
     ``optimal_real_weight``); recorded in ``attrs``.
 
+    A grid of runs in one Dataset: ``sweep={"schedule": [...], "bias": [...]}`` (any of
+    :data:`~modelcollapse.validation.sweep.SWEEPABLE`) adds one dimension per swept argument,
+    labelled readably, over the Cartesian product; ``schedule=[s1, s2]`` is short for
+    ``sweep={"schedule": [s1, s2]}`` (:mod:`modelcollapse.validation.sweep`). Every variable
+    carries ``long_name``, ``units`` and ``description``, the Dataset ``version``
+    (:mod:`~modelcollapse.validation.metadata`).
+
     Examples
     --------
     >>> ds = simulate("gaussian-variance", schedule=Schedule("n0", n0=20), T=50, reps=2000,
@@ -124,7 +133,23 @@ def simulate(
     True
     >>> ds["median"].sel(t=50, component="sigma2").item() < 0.5  # the median collapses
     True
+    >>> grid = simulate("gaussian-variance", schedule=["n0", "n0*t**2"], T=20, reps=500,
+    ...                 progress=False)
+    >>> dict(grid["median"].sizes), grid["schedule"].values.tolist()
+    ({'schedule': 2, 't': 21, 'component': 1}, ['n0, n0=100', 'n0*t**2, n0=100'])
     """
+    if sweep is not None or isinstance(schedule, list | tuple):
+        arguments = dict(locals())  # every argument of this call, each run overrides some
+        for key in ("family", "sweep"):
+            arguments.pop(key)
+        from modelcollapse.validation.sweep import grid
+
+        if sweep is None:
+            arguments.pop("schedule")
+            sweep = {"schedule": schedule}
+        elif isinstance(schedule, list | tuple):
+            raise TypeError("give a list of schedules either as schedule or in sweep, not both")
+        return grid(simulate, family, arguments, sweep)
     fam = get_family(family)
     est = fam.estimator(estimator)
     if workflow not in ("replace", "accumulate", "mix"):
@@ -261,7 +286,7 @@ def _dataset(spec: Spec, schedule: Schedule, comps, merged: dict, seconds: float
              "bias_alpha": float(spec.bias.alpha) if spec.bias else 1.0}
     if spec.workflow == "mix":
         attrs.update(real_ratio=spec.real_ratio, real_weight=spec.real_weight)
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    return describe(xr.Dataset(data, coords=coords, attrs=attrs))
 
 
 def _quantiles(recorded: np.ndarray, workers: int) -> np.ndarray:
