@@ -19,7 +19,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "modelcollapse"
 #: rank of each layer (a module may import its own rank or lower); top-level helper modules
 #: (schedules, expressions, errors, ...) sit at the bottom with the families
 LAYERS = {"families": 0, "theory": 1, "validation": 2, "inference": 3, "studies": 4, "cli": 5,
-          "__main__": 5}
+          "__main__": 5,
+          # the published results call theory and validation; studies (F9) draws them
+          "published": 3}
 #: packages that only the inference layer and above may import (DESIGN: theory never imports
 #: PyMC)
 BAYESIAN = ("pymc", "pytensor", "nutpie")
