@@ -80,7 +80,7 @@ import sympy as sp
 
 from modelcollapse import symbols
 from modelcollapse.arguments import choice, integer, real
-from modelcollapse.expressions import parse_expression
+from modelcollapse.expressions import as_expression, parse_expression
 from modelcollapse.families.base import Domain, Estimator, Family, Kind, Parameter
 from modelcollapse.families.laws import Law, Normal
 from modelcollapse.families.lawtext import parse_law
@@ -200,20 +200,13 @@ def _constants(constants: Mapping[str, Any] | None, family: str,
 
 
 def _expression(value: Any, names: Mapping[str, sp.Expr], what: str) -> sp.Expr:
-    """User text through the whitelist parser; a SymPy expression is accepted as it is, its
-    symbols matched by name to the allowed ones."""
-    if isinstance(value, sp.Expr):
-        allowed = {k: v for k, v in names.items() if isinstance(v, sp.Symbol)}
-        unknown = sorted(str(s) for s in value.free_symbols if str(s) not in allowed)
-        if unknown:
-            raise ValueError(f"unknown name {unknown[0]!r} in {what}; allowed: "
-                             f"{', '.join(names)}")
-        return value.xreplace({s: names[str(s)] for s in value.free_symbols}).xreplace(
-            {sp.Symbol(k): v for k, v in names.items() if not isinstance(v, sp.Symbol)})
-    if not isinstance(value, str):
+    """User text, or a SymPy expression, through the same whitelist and guards
+    (:func:`~modelcollapse.expressions.as_expression`: a SymPy expression's symbols are
+    matched by name to the allowed ones)."""
+    if not isinstance(value, str | sp.Expr):
         raise TypeError(f"{what} must be a str or a SymPy expression, got "
                         f"{type(value).__name__}")
-    expr = parse_expression(value, names, what=what)
+    expr = as_expression(value, names, what=what)
     # recursions, limits and poles of a huge polynomial never finish: refuse it up front
     return check_degree(expr, [v for v in names.values() if isinstance(v, sp.Symbol)], what)
 
@@ -348,9 +341,10 @@ def from_moment_map(
     parameter : str
         Name of the parameter :math:`\theta` (an identifier, not ``n`` nor another reserved
         name such as ``t``, ``pi``, ``log``).
-    mean, variance : str
+    mean, variance : str or sympy.Expr
         :math:`m(\theta, n)` and :math:`v(\theta, n)` as text in the parameter and ``n``
-        (numbers, ``+ - * / **``, ``log``, ``exp``, ``sqrt``, ``pi``, ``e``).
+        (numbers, ``+ - * / **``, ``log``, ``exp``, ``sqrt``, ``pi``, ``e``), or as SymPy
+        expressions in symbols of those names (matched by name, whatever their assumptions).
     domain : {"real", "positive", "unit_interval"}
         Domain of the parameter.
     kind : {"location", "scale", "rate", "probability"}

@@ -210,7 +210,7 @@ def _fmt(val: Any) -> str:
 def derive(
     family: str | Family,
     *,
-    schedule: Schedule | str | None = None,
+    schedule: Schedule | str | sp.Expr | None = None,
     T: int | float = 100,
     estimator: str | None = None,
     workflow: str = "replace",
@@ -365,10 +365,10 @@ def _squared_error(fam: Family, values: Mapping[str, np.ndarray],
     return float(sum(v + (m - x) ** 2 for m, v, x in zip(means, variances, truth, strict=True)))
 
 
-def _as_schedule(schedule: Schedule | str | None) -> Schedule:
+def _as_schedule(schedule: Schedule | str | sp.Expr | None) -> Schedule:
     if schedule is None:
         return Schedule("n0")
-    if isinstance(schedule, str):
+    if isinstance(schedule, str | sp.Expr):  # text or SymPy, through the same guards
         return Schedule(schedule)
     if not isinstance(schedule, Schedule):
         raise TypeError(f"schedule must be a Schedule or an expression, got {schedule!r}")

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+import sympy as sp
 import xarray as xr
 
 from modelcollapse.arguments import choice, integer, probability
@@ -69,7 +70,7 @@ def estimate_memory(reps: int, T: int, n_components: int, n_record: int, traject
 def simulate(
     family: str | Family,
     *,
-    schedule: Schedule | str | Sequence[Schedule | str] | None = None,
+    schedule: Schedule | str | sp.Expr | Sequence[Schedule | str | sp.Expr] | None = None,
     T: int = 100,
     reps: int = 10_000,
     seed: int = 0,
@@ -173,7 +174,8 @@ def simulate(
     if bias is not None:  # refuse bias on a probability up front, as the theory does
         for p in fam.parameters:
             fam.moment_map(p.name, est.name, bias)
-    schedule = Schedule(schedule) if isinstance(schedule, str) else (schedule or Schedule("n0"))
+    schedule = Schedule(schedule) if isinstance(schedule, str | sp.Expr) else (
+        schedule or Schedule("n0"))
     values = parameter_values(fam, params, dim=dim)
     d = len(values[fam.parameters[-1].name]) if fam.vector else 1
     fam = fam.at_dimension(d)  # laws in d (least squares)

@@ -15,6 +15,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import sympy as sp
 import xarray as xr
 
 from modelcollapse.schedules import Schedule
@@ -51,7 +52,7 @@ def label(key: str, value: Any) -> str:
     'sigma2=2'
     """
     if key == "schedule":
-        sched = Schedule(value) if isinstance(value, str) else value
+        sched = Schedule(value) if isinstance(value, str | sp.Expr) else value
         if not isinstance(sched, Schedule):
             raise TypeError(f"a swept schedule must be a Schedule or a string, got "
                             f"{type(value).__name__}")
