@@ -1,4 +1,4 @@
-"""The reproduction figures F1-F8, one module each.
+"""The reproduction figures F1-F9, one module each.
 
 Each module has a ``make(run)`` step (simulate, check against theory, record numbers, write the
 figure and its table into the :class:`~modelcollapse.studies.session.Session`) and, except F7
