@@ -10,20 +10,19 @@ from typing import Any
 
 import numpy as np
 
+from modelcollapse.theory.latex import latex_escape
+
 __all__ = ["write_tables", "macros_text", "tex_escape", "tex_number"]
 
-_TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                "^": r"\textasciicircum{}"}
-
-
 def tex_escape(text: str) -> str:
-    r"""Plain text for LaTeX.
+    r"""Plain text for LaTeX (:func:`modelcollapse.theory.latex.latex_escape`: every special
+    character, line breaks and control characters too, so a column name from a user's CSV
+    prints as itself).
 
     >>> tex_escape("n0*t**1.5 & 50%")
     'n0*t**1.5 \\& 50\\%'
     """
-    return "".join(_TEX_ESCAPES.get(c, c) for c in text)
+    return latex_escape(text)
 
 
 def tex_number(value: Any) -> str:
