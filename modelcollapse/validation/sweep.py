@@ -103,4 +103,4 @@ def grid(run: Callable[..., xr.Dataset], family: Any, arguments: Mapping[str, An
     for size in reversed(shape[1:]):  # [r0, r1, ...] -> nested lists of the grid's shape
         nested = [nested[i:i + size] for i in range(0, len(nested), size)]
     ds = xr.combine_nested(nested, concat_dim=keys, combine_attrs="drop_conflicts")
-    return describe(ds, {k: (*_DESCRIPTIONS[k][:1], "", _DESCRIPTIONS[k][1]) for k in keys})
+    return describe(ds, {k: (_DESCRIPTIONS[k][0], None, _DESCRIPTIONS[k][1]) for k in keys})
