@@ -9,7 +9,8 @@ is a structural bound checked up front, generous enough for every documented use
 ======================  =================================================================
 ``MAX_DEGREE``          100: degree bound of an expression in its variable (``t`` of a
                         schedule, ``n`` and the parameter of a moment map or law)
-``MAX_DIMENSION``       1000: dimension of a multivariate family (``--dim``, cells of ``p``)
+``MAX_DIMENSION``       100: dimension of a multivariate family (``--dim``, cells of ``p``;
+                        symbolic log-determinants hold one term per dimension)
 ``MAX_ELEMENTS``        10**8: entries of one array an engine allocates (about 0.8 GB of
                         float64), e.g. reps x (T + 1) trajectories, draws x chains
 ``MAX_HORIZON``         10**7: a finite horizon T for the quantities that need an array of
@@ -43,7 +44,7 @@ __all__ = ["MAX_DEGREE", "MAX_DIMENSION", "MAX_ELEMENTS", "MAX_HORIZON", "MAX_OP
            "check_horizon"]
 
 MAX_DEGREE = 100
-MAX_DIMENSION = 1000
+MAX_DIMENSION = 100
 MAX_ELEMENTS = 10**8
 MAX_HORIZON = 10**7
 MAX_OPERATIONS = 5000
@@ -134,7 +135,7 @@ def check_dimension(dim: int, family: str, limit: int = MAX_DIMENSION) -> int:
     >>> check_dimension(10**6, "mvgaussian")
     Traceback (most recent call last):
     ...
-    ValueError: dim of mvgaussian must be an integer in [1, 1000] (MAX_DIMENSION), got 1000000
+    ValueError: dim of mvgaussian must be an integer in [1, 100] (MAX_DIMENSION), got 1000000
     """
     if dim > limit:
         raise ValueError(f"dim of {family} must be an integer in [1, {limit}] (MAX_DIMENSION), "

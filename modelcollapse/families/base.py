@@ -134,6 +134,24 @@ class Bias:
 Bias.symbolic = Bias(symbols.kappa, symbols.alpha)  # type: ignore[attr-defined]
 
 
+def _first_size(ok, start: int) -> int:
+    """The smallest size m >= start with ``ok(m)`` for a monotone ``ok`` (doubling, then
+    bisection: a few evaluations where a step-by-step search took one per dimension).
+
+    >>> _first_size(lambda m: m - 1 >= 1000, 2)
+    1001
+    """
+    if ok(start):
+        return start
+    low, high = start, 2 * start
+    while not ok(high):
+        low, high = high, 2 * high
+    while high - low > 1:  # ok(high) and not ok(low)
+        mid = (low + high) // 2
+        low, high = (low, mid) if ok(mid) else (mid, high)
+    return high
+
+
 def _tidy(expr: sp.Expr) -> sp.Expr:
     """The most compact of the factored, expanded and simplified forms (for readable LaTeX)."""
     return min((sp.factor(expr), sp.expand(expr), sp.cancel(expr)), key=sp.count_ops)
@@ -252,8 +270,8 @@ class Family:
         for law in est.laws.values():
             size = max(size, law.smallest_size(dim))
             if isinstance(law, Wishart):
-                while float(law.df.subs(symbols.n, size)) < dim:
-                    size += 1
+                size = _first_size(lambda m, law=law: float(law.df.subs(symbols.n, m)) >= dim,
+                                   size)
         return size
 
     def at_dimension(self, dim: int) -> Family:

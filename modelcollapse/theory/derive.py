@@ -107,7 +107,7 @@ def _bad_simplex(family: Family, raw: Any):
 
 def _dimension(family: Family, params: Mapping[str, Any], dim: int | None) -> int:
     """The dimension: ``dim``, else the cells of a probability vector, else 2 for a vector
-    family; at most :data:`modelcollapse.guards.MAX_DIMENSION` (1000)."""
+    family; at most :data:`modelcollapse.guards.MAX_DIMENSION` (100)."""
     if dim is not None:
         dim = integer("dim", dim, low=1)
     simplex = [p for p in family.parameters if p.domain == "simplex"]
