@@ -13,7 +13,11 @@ squared deviations merged by Chan's formula
     \delta = \bar x_b - \bar x_a,
 
 and for least squares :math:`G_t = \sum_{s\le t} X_s^\top X_s`,
-:math:`\hat\beta_t = G_t^{-1}\sum_{s\le t} X_s^\top y_s`. This is how the engine simulates
+:math:`\hat\beta_t = G_t^{-1}\sum_{s\le t} X_s^\top y_s`. Where the sufficient statistics
+of a batch have an exact law of their own (:func:`draw_summary`; least squares:
+:math:`X^\top X \sim \mathcal W_d(n, I)`, :math:`X^\top y \mid X^\top X \sim
+N(X^\top X\beta, \sigma^2 X^\top X)`) they are drawn from it instead of the data: the same
+pooled refit in law, without the :math:`n \times d` inputs. This is how the engine simulates
 the accumulate workflow for estimators that are not a pooled sample mean (for those, the
 size-weighted mean of the generations' exact draws is the pooled estimate and needs no data).
 
@@ -35,6 +39,7 @@ import numpy as np
 
 from modelcollapse.families.base import Family
 from modelcollapse.families.data import (
+    DataModel,
     Frequencies,
     LeastSquaresFit,
     RateFromSum,
@@ -43,9 +48,9 @@ from modelcollapse.families.data import (
     SampleVariance,
     Statistic,
 )
-from modelcollapse.validation.sampling import BRUTE_MAX_ELEMENTS, draw_data
+from modelcollapse.validation.sampling import BRUTE_MAX_ELEMENTS, bartlett_factor, draw_data
 
-__all__ = ["POOL", "merge", "pooled_step"]
+__all__ = ["POOL", "merge", "pooled_step", "draw_summary", "has_summary"]
 
 #: the state key under which the pooled sufficient statistics travel between generations
 POOL = "_pool"
@@ -126,14 +131,46 @@ def _(statistic: SampleCovariance, pool, x, previous):
 
 @merge.register
 def _(statistic: LeastSquaresFit, pool, x, previous):
-    before, count = _count(pool, x)
-    inputs, labels = x[:, :, :-1], x[:, :, -1]
-    gram = np.einsum("rni,rnj->rij", inputs, inputs)
-    moment = np.einsum("rni,rn->ri", inputs, labels)
+    if isinstance(x, dict):  # the batch's sufficient statistics, drawn without data
+        count = x["count"] + (0 if pool is None else pool["count"])
+        gram, moment = x["gram"], x["moment"]
+    else:
+        before, count = _count(pool, x)
+        inputs, labels = x[:, :, :-1], x[:, :, -1]
+        gram = np.einsum("rni,rnj->rij", inputs, inputs)
+        moment = np.einsum("rni,rn->ri", inputs, labels)
     if pool is not None:
         gram, moment = gram + pool["gram"], moment + pool["moment"]
     return ({"count": count, "gram": gram, "moment": moment},
             np.linalg.solve(gram, moment[..., None])[..., 0])
+
+
+@singledispatch
+def draw_summary(statistic: Statistic, model: DataModel, values: Mapping[str, np.ndarray],
+                 n: int, rng: np.random.Generator) -> Pool:
+    """Draw a batch's sufficient statistics for ``statistic`` from their exact law, without
+    the ``n`` data points, where one is registered (:func:`has_summary`); ``merge`` takes the
+    result in place of the data."""
+    raise ValueError(f"no law for the sufficient statistics of {type(statistic).__name__}")
+
+
+def has_summary(statistic: Statistic) -> bool:
+    """Whether :func:`draw_summary` has a law registered for this statistic."""
+    return draw_summary.dispatch(type(statistic)) is not draw_summary.dispatch(Statistic)
+
+
+@draw_summary.register
+def _(statistic: LeastSquaresFit, model, values, n, rng):
+    # X'X = A A' ~ W_d(n, I) (Bartlett) and X'y = X'X beta + X'eps with X'eps | X ~
+    # N(0, sigma^2 X'X), i.e. sigma A z: the pooled refit without drawing the n x d inputs
+    beta = values[model.coefficients]
+    reps, d = beta.shape
+    a = bartlett_factor(float(n), reps, d, rng)
+    gram = a @ a.transpose(0, 2, 1)
+    noise = np.sqrt(values[model.noise])[:, None] * np.einsum(
+        "rij,rj->ri", a, rng.standard_normal((reps, d)))
+    return {"count": np.full(reps, float(n)), "gram": gram,
+            "moment": np.einsum("rij,rj->ri", gram, beta) + noise}
 
 
 def pooled_step(family: Family, estimator: str, state: Mapping[str, object], n: int,
@@ -161,10 +198,12 @@ def pooled_step(family: Family, estimator: str, state: Mapping[str, object], n: 
         block = {k: v[rows] for k, v in params.items()}
         size = len(block[names[0]])
         values = {**{k: np.full(size, float(c)) for k, c in (constants or {}).items()}, **block}
-        x = draw_data(family.data, values, n, rng)
+        summaries = all(has_summary(stat) for stat in est.statistics.values())
+        x = None if summaries else draw_data(family.data, values, n, rng)
         for name, stat in est.statistics.items():
             old = None if pools is None else {k: v[rows] for k, v in pools[name].items()}
-            pool, value = merge(stat, old, x, block[name])
+            batch = draw_summary(stat, family.data, values, n, rng) if summaries else x
+            pool, value = merge(stat, old, batch, block[name])
             merged[name].append(pool)
             estimates[name].append(value)
     new: dict[str, object] = {k: np.concatenate(v) for k, v in estimates.items()}

@@ -89,3 +89,21 @@ def test_engine_pooled_walk_matches_the_closed_form():
     for i in range(3):
         assert abs(mean_z(final[:, i], 0.0)) < Z_TOL
         assert abs(variance_z(final[:, i], want)) < Z_TOL
+
+
+def test_summary_law_matches_the_data_it_stands_for():
+    # one pooled batch: the refit from drawn (X'X, X'y) against lstsq on drawn data
+    from modelcollapse.families.data import LeastSquaresFit, RegressionData
+    from modelcollapse.validation.pooling import draw_summary, merge
+    from modelcollapse.validation.sampling import draw_data
+
+    reps, n, model, stat = 20_000, 6, RegressionData("beta", "sigma2"), LeastSquaresFit()
+    values = {"beta": np.tile([0.5, -1.0], (reps, 1)), "sigma2": np.full(reps, 2.0)}
+    summary = draw_summary(stat, model, values, n, np.random.default_rng(41))
+    _, from_summary = merge(stat, None, summary, values["beta"])
+    _, from_data = merge(stat, None, draw_data(model, values, n, np.random.default_rng(42)),
+                         values["beta"])
+    for i in range(2):  # both N(beta, sigma^2 (X'X)^-1): variance 2/(6 - 3) per coefficient
+        assert abs(mean_z(from_summary[:, i], values["beta"][0, i])) < Z_TOL
+        assert abs(variance_z(from_summary[:, i], 2.0 / 3)) < Z_TOL
+        assert abs(variance_z(from_data[:, i], 2.0 / 3)) < Z_TOL
