@@ -159,6 +159,10 @@ def simulate(
     if mode is None:  # the exact law where the family declares one
         mode = "brute" if pooled_data else "exact" if est.exact else "normal"
     mode = choice("mode", mode, MODES)
+    if pooled_data and (fam.data is None or est.statistics is None):
+        raise ValueError(f"workflow 'accumulate' of {fam.name} ({est.name}) refits on the pooled "
+                         "data, and the family declares no data model; allowed: a pooled sample "
+                         "mean, or a family with a data model")
     if pooled_data and mode != "brute":
         raise ValueError(f"workflow 'accumulate' of {fam.name} ({est.name}) is simulated by "
                          f"brute force on the pooled data (its estimator is not a pooled sample "

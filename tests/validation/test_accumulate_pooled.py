@@ -151,3 +151,14 @@ def test_exact_mode_is_refused_where_accumulate_needs_the_data():
     with pytest.raises(ValueError, match=r"allowed: mode 'brute', got 'exact'"):
         simulate("exponential", workflow="accumulate", mode="exact", T=2, reps=10,
                  progress=False)
+
+
+def test_a_family_without_data_model_is_refused_up_front(tmp_path):
+    path = tmp_path / "scale.toml"
+    path.write_text('name = "scale-only"\nparameter = "theta"\ndomain = "positive"\n'
+                    'kind = "scale"\ndefault = 1.0\nmean = "theta"\nvariance = "theta**2/n"\n')
+    with pytest.raises(ValueError, match=r"of scale-only \(user\) refits on the pooled data, "
+                                         r"and the family declares no data model"):
+        simulate(str(path), workflow="accumulate", T=2, reps=10, progress=False)
+    d = derive(str(path), T=2, workflow="accumulate")
+    assert d.values["variance_T"] is None and any("no closed form" in x for x in d.notes)
