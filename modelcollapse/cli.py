@@ -389,6 +389,9 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"--epsilon must be in (0, 1), got {args.epsilon}")
     # --family: a built-in name or a family file; the data carry the Family from here on
     data = load_trajectories(args.data, family=args.family)
+    from modelcollapse.guards import check_posterior
+
+    check_posterior(args.draws, args.chains, data.n_transitions)  # before PyMC's seconds
     family = data.family_def
     n0 = args.n0 if args.n0 is not None else int(max(data.n))
     schedules = {text: Schedule(text, n0=n0) for text in (args.future_schedule or DEFAULT_FUTURE)}

@@ -55,7 +55,7 @@ import sympy as sp
 from modelcollapse import symbols as _sym
 from modelcollapse.arguments import integer, real
 from modelcollapse.expressions import as_expression, parse_expression
-from modelcollapse.guards import check_degree
+from modelcollapse.guards import check_degree, check_horizon
 from modelcollapse.numeric import evaluate
 
 __all__ = ["Schedule", "Growth", "MAX_EXACT_SIZE", "MAX_HEAD_SIZE", "EXACT_TERMS",
@@ -945,7 +945,8 @@ class Schedule:
             more, all sizes together with more than ``MAX_TOTAL_DIGITS`` (:math:`10^7`)
             digits or needing mpmath evaluations predicted to take more than about 20 s,
             ``T`` not an integer >= 0 (or beyond an explicit list), ``s`` needed but not
-            given.
+            given, ``T`` above :data:`modelcollapse.guards.MAX_HORIZON` (:math:`10^7`; the
+            array would not fit in memory).
 
         Examples
         --------
@@ -962,6 +963,8 @@ class Schedule:
         """
         T = integer("T", T, low=0)
         minimum = integer("minimum", minimum, low=1)
+        if self._sizes is None:  # decided before allocating T + 1 entries
+            check_horizon(T, "the sizes n_0, ..., n_T of a schedule")
         if self._sizes is not None:
             if T >= len(self._sizes):
                 raise ValueError(

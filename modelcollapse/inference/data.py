@@ -214,8 +214,15 @@ def _number(cell: Any, row: int, column: str, label: str) -> float:
     return value
 
 
+#: largest integer cell (t, n): read as a float, beyond 2**53 it is no longer exact
+_MAX_INTEGER = 2**53
+
+
 def _integer(cell: Any, row: int, column: str, label: str) -> int:
     value = _number(cell, row, column, label)
+    if abs(value) > _MAX_INTEGER:  # (also keeps it within the int64 arrays)
+        raise ValueError(f"{label}row {row}, column {column!r}: {value:g} is out of range; "
+                         f"allowed: integers of magnitude up to 2**53 = {_MAX_INTEGER}")
     if value != int(value):
         raise ValueError(f"{label}row {row}, column {column!r}: {value:g} is not an integer")
     return int(value)

@@ -28,6 +28,7 @@ with warnings.catch_warnings():
 
 from modelcollapse.arguments import choice, integer, probability
 from modelcollapse.families import Family
+from modelcollapse.guards import check_posterior
 from modelcollapse.inference.data import Trajectories
 from modelcollapse.inference.model import Priors, _as_data, build_model
 
@@ -287,6 +288,7 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
     target_accept = probability("target_accept", target_accept)
     chosen = _choose_sampler(sampler)
     tr: Trajectories = _as_data(data, family)
+    check_posterior(draws, chains, tr.n_transitions)  # the draws must fit in memory
     verbose = bool(progress)
     start = time.perf_counter()
     with _quiet(verbose):
