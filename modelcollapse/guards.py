@@ -41,7 +41,7 @@ import sympy as sp
 
 __all__ = ["MAX_DEGREE", "MAX_DIMENSION", "MAX_ELEMENTS", "MAX_HORIZON", "MAX_OPERATIONS",
            "degree_bound", "too_large", "check_degree", "check_dimension", "check_elements",
-           "check_horizon"]
+           "check_horizon", "check_posterior"]
 
 MAX_DEGREE = 100
 MAX_DIMENSION = 100
@@ -143,9 +143,11 @@ def check_dimension(dim: int, family: str, limit: int = MAX_DIMENSION) -> int:
     return dim
 
 
-def check_elements(what: str, shape: dict[str, int], limit: int = MAX_ELEMENTS) -> int:
+def check_elements(what: str, shape: dict[str, int], limit: int = MAX_ELEMENTS, *,
+                   lower: tuple[str, ...] | None = None) -> int:
     """The product of ``shape``'s sizes, or ``ValueError`` naming them when it exceeds
-    ``limit`` (default ``MAX_ELEMENTS``).
+    ``limit`` (default ``MAX_ELEMENTS``); the message suggests lowering ``lower`` (default:
+    every name of ``shape``).
 
     >>> check_elements("trajectories", {"reps": 10**6, "T + 1": 1001})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -157,7 +159,7 @@ def check_elements(what: str, shape: dict[str, int], limit: int = MAX_ELEMENTS) 
         names = " x ".join(shape)
         sizes = " x ".join(str(int(v)) for v in shape.values())
         raise ValueError(f"{what} need {names} = {sizes} = {float(total):.4g} entries, above "
-                         f"the limit MAX_ELEMENTS = {limit}; lower {' or '.join(shape)}")
+                         f"the limit MAX_ELEMENTS = {limit}; lower {' or '.join(lower or shape)}")
     return total
 
 
@@ -173,3 +175,20 @@ def check_horizon(T: int | float, what: str, limit: int = MAX_HORIZON) -> int | 
     if math.isfinite(T) and T > limit:
         raise ValueError(f"T = {T} is above the limit MAX_HORIZON = {limit} for {what}")
     return T
+
+
+def check_posterior(draws: int, chains: int, transitions: int) -> int:
+    """The entries of a posterior (draws x chains x values per draw: the log-likelihood of each
+    transition and about 16 parameters and sampler statistics), or ``ValueError`` above
+    ``MAX_ELEMENTS``, decided before sampling.
+
+    >>> check_posterior(1000, 4, 84)
+    400000
+    >>> check_posterior(10**9, 4, 84)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: the posterior would need draws x chains x values per draw = 1000000000 x 4 ...
+    """
+    return check_elements("the posterior would", {"draws": draws, "chains": chains,
+                                                  "values per draw": transitions + 16},
+                          lower=("draws", "chains"))
