@@ -350,6 +350,30 @@ def test_bias_exponent_separates_collapse_from_none(alpha):
                                schedule=f"n0*t**{p_star - 0.25}").extra["collapses"] is True
 
 
+def _biased_log_drift(p: float, T: int, kappa: float = 1.0, alpha: float = 0.5) -> float:
+    """E log(sigma2_T/sigma2) of the biased unbiased-variance walk by a direct sum:
+    each step adds E log(chi2_(n-1)/(n-1)) + log(1 - kappa n^-alpha)."""
+    t = np.arange(1, T + 1, dtype=float)
+    n = np.concatenate([[10.0], np.ceil(10 * t**p - 1e-9)])  # n_0 = 10, n_t = ceil(10 t^p)
+    return math.fsum(special.digamma((n - 1) / 2) + np.log(2 / (n - 1))
+                     + np.log1p(-kappa * n**-alpha))
+
+
+def test_bias_drift_is_the_direct_sum_and_diverges_below_p_star():
+    from modelcollapse.families import Bias
+    from modelcollapse.theory import derive
+
+    for p in (1.5, 2.5):
+        exact = derive("gaussian-variance", schedule=Schedule(f"n0*t**{p}", n0=10), T=200,
+                       bias=Bias(1.0, 0.5)).values["log_mean_T"]
+        assert exact == pytest.approx(_biased_log_drift(p, 200), rel=1e-10)
+    # the fall over [T, 16 T] scales like 16^(1 - p/2) from one such block to the next: it
+    # grows below p* = 2 (the drift diverges) and shrinks above it (the drift converges)
+    for p, grows in ((1.5, True), (2.5, False)):
+        a, b, c = (_biased_log_drift(p, T) for T in (1000, 16000, 256000))
+        assert ((c - b) / (b - a) > 1) is grows
+
+
 def test_improvement_probability_is_the_arctan_and_below_one_half():
     r = _default("seed-improvement")
     s_t = mp.fsum(mp.mpf(1) / (100 * t * t) for t in range(1, 101))
