@@ -172,6 +172,11 @@ def _probe(address: str, timeout: float) -> str | None:
             outcome.append(" ".join(str(exc).split()) or f"no answer within {timeout:g} s")
         except (OSError, ValueError, TypeError) as exc:
             outcome.append(" ".join(str(exc).split()) or type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - any failure of the handshake is the reason
+            # e.g. a server that answers with a banner: its bytes read as a frame length of
+            # exabytes (MemoryError); a traceback from this thread would bury the one line
+            outcome.append(f"the server does not answer with the Dask protocol "
+                           f"({type(exc).__name__})")
         else:
             outcome.append(None)
 
