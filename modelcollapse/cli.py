@@ -8,6 +8,7 @@ by ``infer`` (importing it costs seconds).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -521,11 +522,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
     except KeyboardInterrupt:  # outputs are atomic: nothing partial was left in place
         print("interrupted", file=sys.stderr)
+        if argv is None:  # a shell's Ctrl-C: leave now (see _leave_now)
+            _leave_now(130)
         return 130
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     return 0
+
+
+def _leave_now(status: int) -> None:
+    """Exit the process at once after the atexit handlers: the interpreter's teardown takes
+    seconds once PyMC was imported, and every temporary output is already removed."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
 
 
 def _on_sigint(signum: int, frame: Any) -> None:

@@ -19,8 +19,11 @@ The distributed scheduler is optional (the ``[dask]`` extra); it is imported onl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
+import os
+import signal
 import threading
 import uuid
 from collections.abc import Sequence
@@ -131,10 +134,27 @@ def run_on_dask(
                                       scheduler_kwargs=LOCAL_SCHEDULER_KWARGS,
                                       silence_logs=logging.ERROR) as cluster, \
                 distributed.Client(cluster, set_as_default=False) as client:
-            return _run(client, spec, groups, progress)
+            try:
+                return _run(client, spec, groups, progress)
+            except KeyboardInterrupt:
+                _kill_workers(cluster)
+                raise
     client = _connect(distributed, scheduler, connect_timeout)
     with client:
         return _run(client, spec, groups, progress)
+
+
+def _kill_workers(cluster) -> None:
+    """Ctrl-C: end the local worker processes now. A worker in the middle of a task would
+    otherwise finish it (or wait for the close timeout) and print its heartbeat failures."""
+    # the client's pending gathers die with the run; their "never retrieved" notes are noise
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        nanny.auto_restart = False  # a killed worker is not started again
+        pid = getattr(nanny, "pid", None)
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _connect(distributed, address: str, timeout: float) -> Client:

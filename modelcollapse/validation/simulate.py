@@ -24,7 +24,6 @@ import xarray as xr
 
 from modelcollapse.arguments import choice, integer, probability
 from modelcollapse.families import Bias, Family, get_family
-from modelcollapse.jsonable import jsonable
 from modelcollapse.progress import progress_bar, show_progress
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory.derive import _mix_arguments, parameter_values
@@ -311,12 +310,13 @@ def _quantiles(recorded: np.ndarray, workers: int) -> np.ndarray:
 
 def summary_at_T(ds: xr.Dataset) -> dict[str, Any]:
     """The ``simulate --json`` object: every summary at generation T (a number for one
-    component, a dict by component otherwise)."""
+    component, a dict by component otherwise; NaN where undefined, e.g. the variance of one
+    replication, which the JSON writer turns into null with its reason)."""
     last = ds.isel(t=-1)
     out: dict[str, Any] = {}
     for key in ("mean", "variance", "median", "q05", "q95", "collapsed_fraction"):
-        vals = {str(c): jsonable(v) for c, v in zip(ds["component"].values, last[key].values,
-                                                strict=True)}
+        vals = {str(c): float(v) for c, v in zip(ds["component"].values, last[key].values,
+                                                 strict=True)}
         out[key] = next(iter(vals.values())) if len(vals) == 1 else vals
     out.update({k: ds.attrs[k] for k in ("family", "estimator", "mode", "workflow", "schedule",
                                          "n0", "T", "reps", "seed", "seconds", "backend")})

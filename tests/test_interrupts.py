@@ -1,0 +1,142 @@
+"""Ctrl-C with real signals, and concurrent runs: every command ends promptly with exit status
+130, one line ``interrupted`` and no traceback, and leaves no partial output behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from modelcollapse.cli import main
+
+#: seconds a command may take to end after SIGINT (the contract says "a second or two"; the
+#: margin is for a loaded test machine)
+STOP_WITHIN = 3.0
+
+
+def start(args: list[str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "modelcollapse", *args], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def interrupt(proc: subprocess.Popen, limit: float = STOP_WITHIN) -> tuple[float, str]:
+    """Send SIGINT; the seconds until the process ended, and its stderr."""
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the failure being tested for
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the command did not end within 30 s of SIGINT")
+    return time.perf_counter() - sent, err
+
+
+def assert_interrupted(proc: subprocess.Popen, seconds: float, err: str,
+                       limit: float = STOP_WITHIN) -> None:
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err, err
+    assert err.strip().splitlines()[-1:] == ["interrupted"], err
+    assert seconds < limit, f"{seconds:.1f} s after SIGINT"
+
+
+def test_simulate_stops_on_sigint_and_leaves_nothing(tmp_path):
+    (tmp_path / "mine.txt").write_text("an unrelated file")
+    # minutes of work on two threads
+    proc = start(["simulate", "gaussian-variance", "--T", "50000", "--reps", "200000",
+                  "--workers", "2", "--out", "x.nc"], tmp_path)
+    time.sleep(3.0)  # imports done, the walk running
+    assert proc.poll() is None
+    seconds, err = interrupt(proc)
+    assert_interrupted(proc, seconds, err)
+    assert os.listdir(tmp_path) == ["mine.txt"]  # no x.nc, no temporary file
+
+
+@pytest.mark.slow
+def test_simulate_interrupted_leaves_an_earlier_output_untouched(tmp_path):
+    out = tmp_path / "x.nc"
+    out.write_bytes(b"results of an earlier run")
+    proc = start(["simulate", "gaussian-variance", "--T", "50000", "--reps", "200000",
+                  "--out", "x.nc", "--overwrite"], tmp_path)
+    time.sleep(3.0)
+    seconds, err = interrupt(proc)
+    assert_interrupted(proc, seconds, err)
+    assert os.listdir(tmp_path) == ["x.nc"]
+    assert out.read_bytes() == b"results of an earlier run"
+
+
+def test_a_concurrent_run_into_the_same_folder_is_refused(tmp_path, capsys):
+    """Another process holds the folder (as a running reproduce does): refused at once."""
+    ready = tmp_path / "ready"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from modelcollapse.outputs import atomic_folder
+        with atomic_folder({str(tmp_path / "r")!r}) as tmp:
+            (tmp / "results.json").write_text("{{}}")
+            Path({str(ready)!r}).write_text("")
+            time.sleep(60)
+        """)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert holder.poll() is None and time.monotonic() < deadline, holder.stderr
+            time.sleep(0.05)
+        start_time = time.perf_counter()
+        assert main(["reproduce", "--quick", "--quiet", "--out", str(tmp_path / "r"),
+                     "--overwrite"]) == 2
+        assert time.perf_counter() - start_time < 5
+        err = capsys.readouterr().err
+        assert err.startswith("error: another run is writing into --out") and \
+            err.count("\n") == 1, err
+    finally:
+        holder.send_signal(signal.SIGINT)
+        holder.communicate(timeout=30)
+    # the holder was interrupted: its folder never appeared, nothing is left beside it
+    assert sorted(os.listdir(tmp_path)) == ["ready"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [4.0, 10.0, 25.0])
+def test_reproduce_stops_on_sigint_and_leaves_nothing(tmp_path, delay):
+    proc = start(["reproduce", "--quick", "--out", "r"], tmp_path)
+    time.sleep(delay)
+    assert proc.poll() is None
+    seconds, err = interrupt(proc)
+    assert_interrupted(proc, seconds, err, limit=5.0)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_two_reproduce_runs_into_one_folder(tmp_path):
+    first = start(["reproduce", "--quick", "--out", "r"], tmp_path)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / ".r.lock").exists():
+        assert first.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    second = subprocess.run([sys.executable, "-m", "modelcollapse", "reproduce", "--quick",
+                             "--out", "r"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert second.returncode == 2
+    assert second.stderr.startswith("error: another run is writing into --out")
+    assert second.stderr.count("\n") == 1
+    seconds, err = interrupt(first)
+    assert_interrupted(first, seconds, err, limit=5.0)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_dask_simulate_stops_on_sigint(tmp_path):
+    pytest.importorskip("distributed")
+    proc = start(["simulate", "gaussian-variance", "--T", "50000", "--reps", "200000",
+                  "--backend", "dask", "--out", "x.nc"], tmp_path)
+    time.sleep(12.0)  # the local cluster up and the tasks running
+    seconds, err = interrupt(proc)
+    assert_interrupted(proc, seconds, err, limit=5.0)
+    assert os.listdir(tmp_path) == []
