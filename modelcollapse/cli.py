@@ -458,7 +458,15 @@ def _cmd_published(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"{e.key:<22} {e.title}\n{'':<22} {e.cli}")
         return {"published": [{"key": e.key, "title": e.title, "citation": e.citation,
                                "python_call": e.python_call, "cli": e.cli} for e in entries]}
-    kwargs: dict[str, Any] = dict(_params(args.param))
+    kwargs: dict[str, Any] = {}
+    for item in args.param or ():  # numbers as for --param elsewhere, else a word (estimator=mle)
+        try:
+            kwargs.update(_params([item]))
+        except UsageError:
+            name, sep, word = item.partition("=")
+            if not sep or not name.strip() or not word.strip().isidentifier():
+                raise
+            kwargs[name.strip()] = word.strip()
     for name, value in (("n0", args.n0), ("schedule", args.schedule)):
         if value is not None:
             kwargs[name] = value

@@ -421,3 +421,14 @@ def test_published_command_lists_and_reproduces(capsys):
     assert out["value"] == pytest.approx(math.sqrt(3) - 1) and out["holds"] is True
     assert main(["published", "nope"]) == 2
     assert "error: unknown published result 'nope'" in capsys.readouterr().err
+
+
+def test_a_reproduction_prints_the_call_for_its_own_arguments(capsys):
+    r = published.reproduce("suresh2025-gaussian", n0=20, schedule="n0*t", T=50,
+                            estimator="mle")
+    assert r.cli == ('modelcollapse published suresh2025-gaussian --n0 20 --schedule "n0*t" '
+                     "--T 50 --param estimator=mle")
+    assert main([*shlex.split(r.cli)[1:], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["value"] == r.value
+    again = eval(r.python_call, {"published": published, "math": math})  # noqa: S307
+    assert again.value == r.value and r.python_call in str(r)

@@ -202,10 +202,25 @@ def reproduce(key: str, **kwargs: Any) -> Reproduction:
     found = entry.compute(schedule, T, **options)
     shown = {"n0": schedule.n0, "schedule": _schedule_text(schedule),
              "T": "inf" if isinstance(T, float) and math.isinf(T) else T, **options}
+    python_call, cli = entry.python_call, entry.cli
+    if kwargs:  # the call for these arguments, not the documented one
+        given = {k: shown[k] for k in kwargs}
+        python_call = f"published.reproduce({key!r}, " + ", ".join(
+            f"{k}={'math.inf' if v == 'inf' else repr(v)}" for k, v in given.items()) + ")"
+        cli = f"modelcollapse published {key}" + "".join(
+            f" --{k} {_shell(v)}" if k in ("n0", "schedule", "T") else
+            f" --param {k}={_shell(v)}" for k, v in given.items())
     return Reproduction(entry.key, entry.title, entry.quantity, found["value"],
                         found.get("paper_value"), entry.relation, found.get("holds"), shown,
-                        entry.python_call, entry.cli, found.get("extra", {}),
+                        python_call, cli, found.get("extra", {}),
                         tuple(found.get("notes", ())))
+
+
+def _shell(value: Any) -> str:
+    """A value as the command line takes it (vectors comma-separated, quoted if needed)."""
+    text = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+    return text if text.replace(",", "").replace(".", "").replace("_", "").isalnum() \
+        else f'"{text}"'
 
 
 def _like(name: str, value: Any, default: Any) -> Any:
