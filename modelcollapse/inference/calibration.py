@@ -279,7 +279,10 @@ class Refitter:
         self.compile_seconds = 0.0
         start = time.perf_counter()
         with _quiet():
-            self.model = build_model(data, family=family, priors=self.priors, params=params)
+            # the sufficient form: calibration needs no pointwise log-likelihood, and nutpie's
+            # with_data below swaps exactly these arrays
+            self.model = build_model(data, family=family, priors=self.priors, params=params,
+                                     sufficient=True)
         self.family: Family = self.model._modelcollapse["family"]
         self._compiled = None
         if self.sampler == "nutpie":

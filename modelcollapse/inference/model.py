@@ -54,7 +54,11 @@ every :math:`c_t = 1 - b (n_t/n_{\min})^{-\alpha} \in (0, 1]`; :math:`\alpha` ha
 prior; ``kappa`` :math:`= b\, n_{\min}^{\alpha}` and ``required_growth_exponent``
 :math:`= \max(1, 1/\alpha)` are deterministics. See :class:`Priors`.
 
-The data enter as ``pm.Data``, so a model can be refitted on new data with :func:`set_data`.
+The observations are an observed variable (``ratio``, ``count`` or ``estimate``, dim
+``transition``) whose law is the step's, given as a PyMC distribution by
+:attr:`StepLikelihood.distribution`: ArviZ then has ``observed_data``, a pointwise
+``log_likelihood`` (``az.loo``) and a posterior predictive. The data enter as ``pm.Data``
+(with dims), so a model can be refitted on new data with :func:`set_data`.
 """
 
 from __future__ import annotations
@@ -175,7 +179,9 @@ class StepLikelihood:
     parameters are defined); ``density(data, bias)`` the per-transition log-density
     (PyTensor, ``data`` the arrays as model data); ``weights(arrays)`` its sufficient form
     (the weights of ``c`` or ``d`` of :mod:`this module <modelcollapse.inference.model>`) where
-    there is one. Laws of the ratio :math:`y = \hat\theta_t/\hat\theta_{t-1}` also give
+    there is one; ``observed`` and ``distribution(data, bias, size)`` the observed array and its
+    law (a PyMC distribution: the model's observed variable). Laws of the ratio
+    :math:`y = \hat\theta_t/\hat\theta_{t-1}` also give
     ``ratio_density(data, c, y)`` (``multiplicative`` when its parameters do not depend on
     :math:`\hat\theta_{t-1}`: the noisy model) and, where the law's support depends on
     :math:`c`, ``least_factor(arrays)``: per transition, the :math:`c` below which the step
@@ -188,6 +194,11 @@ class StepLikelihood:
     location: bool
     transitions: Callable[[np.ndarray, np.ndarray, np.ndarray], dict[str, np.ndarray]]
     density: Callable[[Mapping[str, Any], Any], Any]
+    #: the observed array (``ratio``, ``count`` or ``estimate``) and its law as a PyMC
+    #: distribution, ``distribution(data, bias, size)``: the observed variable of the model,
+    #: whose log-density is ``density`` (and which draws the posterior predictive)
+    observed: str = ""
+    distribution: Callable[[Mapping[str, Any], Any, Any], Any] | None = None
     weights: Callable[[Arrays], dict[str, np.ndarray]] | None = None
     ratio_density: Callable[[Mapping[str, Any], Any, Any], Any] | None = None
     multiplicative: bool = False
@@ -266,6 +277,7 @@ def step_likelihood(law: Law, context: _Context) -> StepLikelihood:
 
 def _ratio_law(name: str, law: Law, context: _Context, parameters: Mapping[str, sp.Expr],
                scale: sp.Expr, ratio_density: Callable[[Mapping[str, Any], Any, Any], Any],
+               distribution: Callable[[Mapping[str, Any], Any, Any], Any],
                weights: Callable[[Arrays], dict[str, np.ndarray]] | None = None,
                least_factor: Callable[[Arrays], np.ndarray] | None = None) -> StepLikelihood:
     r"""A law of :math:`\hat\theta_t = c\,\hat\theta_{t-1} q\,X`, :math:`X` with the given
@@ -284,8 +296,8 @@ def _ratio_law(name: str, law: Law, context: _Context, parameters: Mapping[str, 
 
     theta_free = not any(context.theta in e.free_symbols for e in (q, *params.values()))
     return StepLikelihood(name, law, context.exact, False, transitions,
-                          lambda d, c: ratio_density(d, c, d["ratio"]), weights,
-                          ratio_density, theta_free, least_factor)
+                          lambda d, c: ratio_density(d, c, d["ratio"]), "ratio", distribution,
+                          weights, ratio_density, theta_free, least_factor)
 
 
 def _gamma_weights(a: Arrays) -> dict[str, np.ndarray]:
@@ -299,9 +311,13 @@ def _gamma_density(d: Mapping[str, Any], c: Any, y: Any) -> Any:
     return pm.logp(pm.Gamma.dist(alpha=d["shape"], beta=1.0 / (c * d["factor"])), y)
 
 
+def _gamma_distribution(d: Mapping[str, Any], c: Any, size: Any) -> Any:
+    return pm.Gamma.dist(alpha=d["shape"], beta=1.0 / (c * d["factor"]), size=size)
+
+
 def _gamma(law: Law, context: _Context, shape: sp.Expr, scale: sp.Expr) -> StepLikelihood:
     return _ratio_law("gamma", law, context, {"shape": shape}, scale, _gamma_density,
-                      _gamma_weights)
+                      _gamma_distribution, _gamma_weights)
 
 
 @step_likelihood.register
@@ -326,10 +342,15 @@ def _inverse_gamma_density(d: Mapping[str, Any], c: Any, y: Any) -> Any:
     return pm.logp(pm.InverseGamma.dist(alpha=d["shape"], beta=c * d["factor"]), y)
 
 
+def _inverse_gamma_distribution(d: Mapping[str, Any], c: Any, size: Any) -> Any:
+    return pm.InverseGamma.dist(alpha=d["shape"], beta=c * d["factor"], size=size)
+
+
 @step_likelihood.register
 def _(law: InverseGamma, context: _Context) -> StepLikelihood:
     return _ratio_law("inverse_gamma", law, context, {"shape": law.shape}, law.scale,
-                      _inverse_gamma_density, _inverse_gamma_weights)
+                      _inverse_gamma_density, _inverse_gamma_distribution,
+                      _inverse_gamma_weights)
 
 
 def _beta_density(d: Mapping[str, Any], c: Any, y: Any) -> Any:
@@ -337,12 +358,18 @@ def _beta_density(d: Mapping[str, Any], c: Any, y: Any) -> Any:
     return pm.logp(pm.Beta.dist(alpha=d["beta_a"], beta=d["beta_b"]), y / s) - pt.log(s)
 
 
+def _beta_distribution(d: Mapping[str, Any], c: Any, size: Any) -> Any:
+    # a scaled Beta: PyMC derives its log-density (f_B(y / s) / s) from the product
+    return c * d["factor"] * pm.Beta.dist(alpha=d["beta_a"], beta=d["beta_b"], size=size)
+
+
 @step_likelihood.register
 def _(law: ScaledBeta, context: _Context) -> StepLikelihood:
     # the support y < c q bounds c from below: no sufficient form, one term per transition
     # (the arrays are not named a and b: b is the model's bias variable)
     return _ratio_law("beta", law, context, {"beta_a": law.a, "beta_b": law.b}, law.scale,
-                      _beta_density, least_factor=lambda a: a["ratio"] / a["factor"])
+                      _beta_density, _beta_distribution,
+                      least_factor=lambda a: a["ratio"] / a["factor"])
 
 
 def _poisson_weights(a: Arrays) -> dict[str, np.ndarray]:
@@ -367,11 +394,14 @@ def _(law: PoissonMean, context: _Context) -> StepLikelihood:
                     "keep": mean_count > 0, "valid": np.isfinite(mean_count) & (mean_count >= 0)
                     & np.isfinite(s) & (s > 0)}
 
+    def distribution(d: Mapping[str, Any], c: Any, size: Any) -> Any:
+        return pm.Poisson.dist(mu=c * d["mean_count"], size=size)
+
     def density(d: Mapping[str, Any], c: Any) -> Any:
-        return pm.logp(pm.Poisson.dist(mu=c * d["mean_count"]), d["count"])
+        return pm.logp(distribution(d, c, None), d["count"])
 
     return StepLikelihood("poisson", law, context.exact, False, transitions, density,
-                          _poisson_weights)
+                          "count", distribution, _poisson_weights)
 
 
 def _normal_scale_weights(a: Arrays) -> dict[str, np.ndarray]:
@@ -404,18 +434,20 @@ def _(law: Normal, context: _Context) -> StepLikelihood:
         return {"n": n, "estimate": cur, "m0": m, "v0": v,
                 "valid": np.isfinite(m) & np.isfinite(v) & (v > 0)}
 
-    def density(d: Mapping[str, Any], bias: Any) -> Any:
+    def distribution(d: Mapping[str, Any], bias: Any, size: Any) -> Any:
         if context.location:
-            law_ = pm.Normal.dist(mu=d["m0"] + bias, sigma=pt.sqrt(d["v0"]))
-        else:
-            law_ = pm.Normal.dist(mu=bias * d["m0"], sigma=bias * pt.sqrt(d["v0"]))
-        return pm.logp(law_, d["estimate"])
+            return pm.Normal.dist(mu=d["m0"] + bias, sigma=pt.sqrt(d["v0"]), size=size)
+        return pm.Normal.dist(mu=bias * d["m0"], sigma=bias * pt.sqrt(d["v0"]), size=size)
+
+    def density(d: Mapping[str, Any], bias: Any) -> Any:
+        return pm.logp(distribution(d, bias, None), d["estimate"])
 
     name = "normal_location" if context.location else "normal_scale"
     weights = _normal_location_weights if context.location else _normal_scale_weights
     return StepLikelihood(name, law, context.exact, context.location, transitions, density,
-                          weights, invalid=f"the moment map of {context.family} gives no "
-                          "positive variance for the step from the previous estimate")
+                          "estimate", distribution, weights,
+                          invalid=f"the moment map of {context.family} gives no positive "
+                          "variance for the step from the previous estimate")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,8 +495,12 @@ def likelihood_kind(family: str | Family) -> str:
     return family_likelihood(family).name
 
 
+#: per-transition labels (integers) :func:`_per_transition` adds on request
+_LABELS = ("trajectory", "generation")
+
+
 def _per_transition(data: Trajectories, fam: Family, like: StepLikelihood, *,
-                    check_support: bool = True) -> dict[str, np.ndarray]:
+                    check_support: bool = True, labels: bool = False) -> dict[str, np.ndarray]:
     tr = data.transitions()
     out = like.transitions(tr["previous"], tr["current"], tr["n"].astype(float))
     valid = out.pop("valid", None)
@@ -480,13 +516,16 @@ def _per_transition(data: Trajectories, fam: Family, like: StepLikelihood, *,
                              f"under the law {_shown(like.law)} of {fam.name} for every bias "
                              "factor c <= 1")
         out["least_factor"] = like.least_factor(out)
+    if labels:
+        out.update(trajectory=tr["trajectory"], generation=data.t[tr["index"]])
     keep = out.pop("keep", None)
     if keep is not None:
         out = {k: v[keep] for k, v in out.items()}
     if len(out["n"]) == 0:
         raise ValueError("no informative transitions (every trajectory starts at 0, which "
                          "absorbs)")
-    return {k: np.ascontiguousarray(v, dtype=float) for k, v in out.items()}
+    return {k: np.ascontiguousarray(v, dtype=np.int64 if k in _LABELS else float)
+            for k, v in out.items()}
 
 
 def sufficient_statistics(data: Any, family: str | Family | None = None, *,
@@ -537,23 +576,64 @@ def _noisy_arrays(data: Trajectories, fam: Family, like: StepLikelihood
             "previous": (tr["index"] - 1).astype(np.int64), **per}
 
 
+def _model_arrays(data: Trajectories, fam: Family, like: StepLikelihood, *, noisy: bool,
+                  sufficient: bool, params: Mapping[str, float] | None
+                  ) -> tuple[dict[str, np.ndarray], float, dict[str, str], dict[str, Any]]:
+    """The model's data: arrays, :math:`n_{\\min}`, the dim of each array, the coords."""
+    if noisy:
+        arrays = _noisy_arrays(data, fam, like)
+        dims = {k: "observation" if k == "log_estimate" else "transition" for k in arrays}
+        coords = {"observation": np.arange(len(arrays["log_estimate"])),
+                  "transition": np.arange(len(arrays["n"]))}
+        return arrays, float(arrays["n"].min()), dims, coords
+    if sufficient:
+        stats = sufficient_statistics(data, fam, sufficient=True, params=params)
+        if stats.sufficient:
+            return (dict(stats.arrays), stats.n_min, dict.fromkeys(stats.arrays, "sample_size"),
+                    {"sample_size": stats.arrays["n"].astype(np.int64)})
+    per = _per_transition(data, fam, like, labels=True)
+    return (per, float(per["n"].min()), dict.fromkeys(per, "transition"),
+            {"transition": np.arange(len(per["n"]))})
+
+
+def _data_name(key: str, like: StepLikelihood) -> str:
+    """The name of an array's ``pm.Data``: the observed array's container is
+    ``<observed>_data`` (the observed variable itself is named ``<observed>``)."""
+    return f"{key}_data" if key == like.observed else key
+
+
 def build_model(data: Any, *, family: str | Family | None = None,
-                priors: Priors | None = None, noisy: bool = False, sufficient: bool = True,
+                priors: Priors | None = None, noisy: bool = False, sufficient: bool = False,
                 params: Mapping[str, float] | None = None) -> pm.Model:
     r"""The PyMC model of ``data`` (a :class:`Trajectories` or anything
     :func:`load_trajectories` reads) under the bias :math:`c(n) = 1 - \kappa n^{-\alpha}`.
 
     ``family``: None for that of ``data`` (gaussian-variance for raw tables): a registered
     name, a family file or a :class:`~modelcollapse.families.Family`. ``priors``: see
-    :class:`Priors`. ``sufficient=False`` writes the likelihood per transition (same
-    log-density). ``params``: values of the family's known constants (``sigma2`` of
-    gaussian-mean). ``noisy=True``: the recorded log-estimates are a latent log-path plus
+    :class:`Priors`. ``params``: values of the family's known constants (``sigma2`` of
+    gaussian-mean).
+
+    The observations are an observed variable with dim ``transition``: ``ratio``
+    (:math:`\hat\theta_t/\hat\theta_{t-1}`), ``count`` or ``estimate``, whose law is the
+    step's (:attr:`StepLikelihood.distribution`), so that ArviZ finds ``observed_data``,
+    a pointwise ``log_likelihood`` and a posterior predictive; the data container
+    ``trajectory`` gives each transition's trajectory (0-based), ``generation`` its
+    :math:`t`. ``sufficient=True`` writes the same log-density as one ``pm.Potential`` on the
+    sufficient statistics (dim ``sample_size``) where the law has that form: a log-density
+    evaluation then costs the number of distinct :math:`n_t`, not of transitions, but there is
+    no observed variable (no ``log_likelihood``). ``noisy=True``: the recorded log-estimates
+    (``observed_log_estimate``, dim ``observation``) are a latent log-path plus
     :math:`N(0, \tau^2)` noise; the latent path (one value per observation, centred, flat
     prior) follows the exact transition density of the log-ratio (with its Jacobian); laws of
     the ratio that do not depend on the previous value only (:data:`NOISY_LIKELIHOODS`).
 
     Free variables: ``b``, ``alpha_raw`` (and ``tau``, ``log_theta`` when noisy);
     deterministics ``alpha``, ``kappa``, ``required_growth_exponent``.
+
+    >>> model = build_model({"t": [0, 1, 2], "n": [20, 20, 50],
+    ...                      "estimate": [1.0, 0.9, 0.85]})
+    >>> model["ratio"].name, model.named_vars_to_dims["ratio"]
+    ('ratio', ('transition',))
     """
     data = _as_data(data, family)
     fam, _ = resolve_family(data.family_def or data.family)
@@ -561,15 +641,14 @@ def build_model(data: Any, *, family: str | Family | None = None,
     if not isinstance(priors, Priors):
         raise TypeError(f"priors must be a Priors, not {type(priors).__name__}")
     like = family_likelihood(fam, params)
-    if noisy:
-        arrays = _noisy_arrays(data, fam, like)
-        n_min, per_transition = float(arrays["n"].min()), True
-    else:
-        stats = sufficient_statistics(data, fam, sufficient=sufficient, params=params)
-        arrays, n_min, per_transition = stats.arrays, stats.n_min, not stats.sufficient
+    arrays, n_min, dims, coords = _model_arrays(data, fam, like, noisy=noisy,
+                                                sufficient=sufficient, params=params)
+    observed = not noisy and "transition" in coords
     bounded = "least_factor" in arrays
-    with pm.Model() as model:
-        d = {name: pm.Data(name, values) for name, values in arrays.items()}
+    with pm.Model(coords=coords) as model:
+        d = {name: pm.Data(_data_name(name, like) if observed else name, values,
+                           dims=dims[name])
+             for name, values in arrays.items()}
         n_min_data = pm.Data("n_min", np.asarray(n_min))
         if like.location:
             b = pm.HalfNormal("b", sigma=priors.location_b_sigma)
@@ -586,16 +665,32 @@ def build_model(data: Any, *, family: str | Family | None = None,
         bias = amount if like.location else 1.0 - amount
         if noisy:
             _noisy_likelihood(like, d, bias, priors, arrays["log_estimate"])
-        elif per_transition:
-            pm.Potential("loglik", pt.sum(like.density(d, bias)))
+        elif observed:
+            _observed_likelihood(like, d, bias)
         else:
             pm.Potential("loglik", pt.sum(_sufficient_logp(like.location, d, bias)))
     model._modelcollapse = {"family": fam, "noisy": noisy,  # type: ignore[attr-defined]
                             "sufficient": sufficient, "params": dict(params or {}),
                             "likelihood": like.name, "exact": like.exact,
                             "description": like.description,
+                            "observed": like.observed if observed else None,
+                            "names": {k: d[k].name for k in arrays},
                             "shapes": {k: v.shape for k, v in arrays.items()}}
     return model
+
+
+def _observed_likelihood(like: StepLikelihood, d: Mapping[str, Any], bias: Any) -> Any:
+    """The observations as one observed variable: the step law of each transition."""
+    if like.distribution is None:  # pragma: no cover - every registered law gives one
+        raise ValueError(f"the {like.name} likelihood has no distribution")
+    names = [k for k in d if k != like.observed and k not in _LABELS]
+
+    def dist(bias: Any, *rest: Any) -> Any:  # PyMC passes the size last, positionally
+        *values, size = rest
+        return like.distribution(dict(zip(names, values, strict=True)), bias, size)
+
+    return pm.CustomDist(like.observed, bias, *(d[k] for k in names), dist=dist,
+                         observed=d[like.observed], dims="transition")
 
 
 def _bounded_b(d: Mapping[str, Any], n_min: Any, alpha: Any, priors: Priors) -> Any:
@@ -627,32 +722,34 @@ def _sufficient_logp(location: bool, d: Mapping[str, Any], bias: Any) -> Any:
 def _noisy_likelihood(like: StepLikelihood, d: Mapping[str, Any], c: Any, priors: Priors,
                       log_estimate: np.ndarray) -> None:
     tau = pm.HalfNormal("tau", sigma=priors.tau_sigma)
-    log_theta = pm.Flat("log_theta", shape=len(log_estimate), initval=log_estimate)
+    log_theta = pm.Flat("log_theta", dims="observation", initval=log_estimate)
     z = log_theta[d["current"]] - log_theta[d["previous"]]
     # density of z = log y: f_Y(e^z) e^z
     pm.Potential("loglik", pt.sum(like.ratio_density(d, c, pt.exp(z)) + z))
-    pm.Normal("observed_log_estimate", mu=log_theta, sigma=tau, observed=d["log_estimate"])
+    pm.Normal("observed_log_estimate", mu=log_theta, sigma=tau, observed=d["log_estimate"],
+              dims="observation")
 
 
 def set_data(model: pm.Model, data: Any) -> pm.Model:
     """Put new trajectories (of the model's family) into ``model`` built by
-    :func:`build_model`, so that it samples again without rebuilding. The noisy model needs
-    the same number of observations and transitions."""
+    :func:`build_model`, so that it samples again without rebuilding (the number of
+    transitions may change). The noisy model needs the same number of observations and
+    transitions."""
     spec = getattr(model, "_modelcollapse", None)
     if spec is None:
         raise ValueError("set_data needs a model made by build_model")
     data = _as_data(data, spec["family"])
     fam, _ = resolve_family(data.family_def or data.family)
+    like = family_likelihood(fam, spec["params"])
+    arrays, n_min, _, coords = _model_arrays(data, fam, like, noisy=spec["noisy"],
+                                             sufficient=spec["sufficient"],
+                                             params=spec["params"])
     if spec["noisy"]:
-        arrays = _noisy_arrays(data, fam, family_likelihood(fam, spec["params"]))
-        n_min = float(arrays["n"].min())
         for k, v in arrays.items():
             if v.shape != spec["shapes"][k]:
                 raise ValueError(f"the noisy model needs data of the same shape: {k} has "
                                  f"{v.shape[0]} entries, the model {spec['shapes'][k][0]}")
-    else:
-        stats = sufficient_statistics(data, fam, sufficient=spec["sufficient"],
-                                      params=spec["params"])
-        arrays, n_min = dict(stats.arrays), stats.n_min
-    pm.set_data({**arrays, "n_min": np.asarray(n_min)}, model=model)
+    names = spec["names"]
+    pm.set_data({**{names[k]: v for k, v in arrays.items()}, "n_min": np.asarray(n_min)},
+                model=model, coords=coords)
     return model

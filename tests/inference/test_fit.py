@@ -157,7 +157,7 @@ def test_noisy_model_samples():
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"sampler": "stan"}, r"sampler must be one of auto, pymc, nutpie, got 'stan'"),
+    [({"sampler": "stan"}, r"sampler must be one of pymc, nutpie, auto, got 'stan'"),
      ({"draws": 0}, r"draws must be an integer >= 1, got 0"),
      ({"target_accept": 1.0}, r"target_accept must be in \(0, 1\)")],
 )

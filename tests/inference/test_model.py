@@ -126,7 +126,8 @@ def test_sufficient_statistics_give_the_per_transition_logp_on_many_transitions(
         rows["n"] += sizes.tolist()
         rows["estimate"] += theta.tolist()
         rows["trajectory"] += [j] * 12
-    fast, slow = build_model(rows), build_model(rows, sufficient=False)
+    fast, slow = build_model(rows, sufficient=True), build_model(rows)
+    assert not fast.observed_RVs and [v.name for v in slow.observed_RVs] == ["ratio"]
     stats_ = sufficient_statistics(rows)
     assert len(stats_.arrays["n"]) == 4  # cost grows with distinct sizes, not transitions
     lf, ls = fast.compile_logp(), slow.compile_logp()
@@ -190,7 +191,8 @@ def test_set_data_swaps_the_data_of_a_built_model():
 def test_noisy_model_has_one_latent_per_observation_and_the_exact_log_ratio_density():
     model = build_model(DATA, noisy=True, priors=Priors(tau_sigma=0.2))
     assert {v.name for v in model.free_RVs} == {"b", "alpha_raw", "tau", "log_theta"}
-    assert model["log_theta"].type.shape == (7,)
+    assert model.named_vars_to_dims["log_theta"] == ("observation",)
+    assert int(model.dim_lengths["observation"].eval()) == 7
     logp = model.compile_logp(jacobian=False)
     prev, cur, n = steps(DATA)
     latent = np.log(DATA["estimate"]) + np.linspace(-0.05, 0.05, 7)
