@@ -81,6 +81,10 @@ def parameter_values(family: Family, params: Mapping[str, Any] | None = None, *,
         else:
             domain_param = p if p.domain != "spd" else _positive(p)
             arr = np.array([domain_param.check(v, family.name) for v in vals], dtype=float)
+            if family.vector and p in family.constants and len(arr) != 1:
+                # a known constant (the noise variance of least squares) is one number
+                raise ValueError(f"constant {p.name} of {family.name} takes one value, "
+                                 f"got {len(arr)}")
             if family.vector:
                 if len(arr) == 1:
                     arr = np.full(d, arr[0])

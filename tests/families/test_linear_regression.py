@@ -134,3 +134,9 @@ def test_cli_refuses_small_sizes_in_one_line(capsys):
     assert main(["derive", "linear-regression", "--dim", "2", "--schedule", "3", "--json"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and err.startswith("error: n_t must be an integer >= 4")
+
+
+def test_the_noise_variance_is_one_number():
+    with pytest.raises(ValueError, match=r"constant sigma2 of linear-regression takes one value, "
+                                         r"got 2"):
+        derive("linear-regression", params={"sigma2": [1.0, 2.0]}, T=2)
