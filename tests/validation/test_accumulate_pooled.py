@@ -162,3 +162,25 @@ def test_a_family_without_data_model_is_refused_up_front(tmp_path):
         simulate(str(path), workflow="accumulate", T=2, reps=10, progress=False)
     d = derive(str(path), T=2, workflow="accumulate")
     assert d.values["variance_T"] is None and any("no closed form" in x for x in d.notes)
+
+
+def test_engine_accumulate_of_mvgaussian_matches_our_monte_carlo():
+    sizes, reps = [5, 4, 4], 6000
+    ds = simulate("mvgaussian", schedule=Schedule.from_sizes(sizes), T=2, reps=reps, seed=51,
+                  workflow="accumulate", dim=2, progress=False)
+    names = [str(c) for c in ds["component"].values]
+    final = np.asarray(ds["final"].values)
+    rng = np.random.default_rng(52)
+    mu, cov, data = np.zeros((reps, 2)), np.tile(np.eye(2), (reps, 1, 1)), None
+    for n in sizes:
+        batch = mu[:, None, :] + np.einsum("rij,rnj->rni", np.linalg.cholesky(cov),
+                                           rng.standard_normal((reps, n, 2)))
+        data = batch if data is None else np.concatenate([data, batch], axis=1)
+        mu = data.mean(axis=1)
+        centred = data - mu[:, None, :]
+        cov = np.einsum("rni,rnj->rij", centred, centred) / (data.shape[1] - 1)
+    for name, own in (("mu[0]", mu[:, 0]), ("Sigma[0,0]", cov[:, 0, 0]),
+                      ("Sigma[0,1]", cov[:, 0, 1])):
+        engine = final[:, names.index(name)]
+        assert abs(_two_sample_z(engine, own)) < Z_TOL, name
+        assert abs(_variance_z(engine, own)) < Z_TOL, name
