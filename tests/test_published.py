@@ -61,6 +61,10 @@ def test_bad_keys_and_arguments_name_what_is_allowed():
         published.reproduce("bertrand2024", lam=1.0)
     with pytest.raises(ValueError, match="explicit sizes"):
         published.reproduce("shumailov2024", schedule="100,x")
+    with pytest.raises(ValueError, match="T = inf: this entry's formula is a finite product"):
+        published.reproduce("suresh2025-bernoulli", T=math.inf)
+    with pytest.raises(TypeError, match="T must be an integer >= 0, got 2.5"):
+        published.reproduce("suresh2025-bernoulli", T=2.5)
 
 
 # -- Shumailov et al. 2024 --------------------------------------------------------------------

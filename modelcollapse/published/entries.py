@@ -16,6 +16,7 @@ from typing import Any
 from scipy.special import gammaln
 
 from modelcollapse import symbols
+from modelcollapse.arguments import integer
 from modelcollapse.families import Bias
 from modelcollapse.published import PublishedResult
 from modelcollapse.schedules import Schedule
@@ -34,7 +35,11 @@ SURESH = ("A. T. Suresh, A. Thangaraj, A. N. K. Khandavally. Rate of model colla
 
 
 def _sizes(schedule: Schedule, T: int | float, minimum: int = 1) -> list[int]:
-    return [int(n) for n in schedule.sizes(int(T), minimum=minimum)]
+    r""":math:`n_0, \dots, n_T`; the paper's formula needs a finite horizon."""
+    if isinstance(T, float) and math.isinf(T):
+        raise ValueError("T = inf: this entry's formula is a finite product or sum; "
+                         "allowed: an integer >= 0")
+    return [int(n) for n in schedule.sizes(integer("T", T, low=0), minimum=minimum)]
 
 
 def _constant(sizes: list[int]) -> bool:
