@@ -63,7 +63,9 @@ def merge(statistic: Statistic, pool: Pool | None, x: np.ndarray,
           previous: np.ndarray) -> tuple[Pool, np.ndarray]:
     """Merge a batch ``x`` of shape ``(reps, n, ...)`` into ``pool`` (None before the first
     batch) and return the new pool and the estimate refit on all pooled data; ``previous``
-    is the parameter's last value (its shape). One registered function per statistic class."""
+    is the parameter's last value (its shape). One registered function per statistic class;
+    where :func:`draw_summary` has a law for the statistic, ``x`` may be the batch's drawn
+    sufficient statistics instead of its data."""
     raise ValueError(f"no pooled refit for the statistic {type(statistic).__name__}; the "
                      "accumulate workflow cannot be simulated for this estimator")
 
