@@ -1,6 +1,6 @@
 """modelcollapse: model collapse as a random walk of the parameter estimate.
 
-Families of SPEC section 2 declared once (:mod:`modelcollapse.families`), schedules of sample
+Families declared once (:mod:`modelcollapse.families`), schedules of sample
 sizes (:mod:`modelcollapse.schedules`) and the symbolic theory (:mod:`modelcollapse.theory`).
 """
 

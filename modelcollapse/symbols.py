@@ -1,6 +1,6 @@
 """Shared SymPy symbols, so every module writes the same ``t``, ``n_t`` and ``n_0``.
 
-The conventions follow SPEC section 1: generation ``t`` (0 is the real data), horizon ``T``,
+The conventions (Concepts): generation ``t`` (0 is the real data), horizon ``T``,
 sample size ``n`` of one generation (inside a moment map) and the schedule ``n_t``
 (an indexed symbol, so sums and products over generations print as :math:`n_{t}`).
 """

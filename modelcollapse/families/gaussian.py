@@ -1,6 +1,6 @@
 r"""Gaussian families: the mean with known variance, the variance, and both jointly.
 
-Step laws (SPEC section 2), with :math:`n = n_t` and the previous fit :math:`(\mu, \sigma^2)`:
+Step laws, with :math:`n = n_t` and the previous fit :math:`(\mu, \sigma^2)`:
 
 .. math::
 

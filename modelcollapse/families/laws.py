@@ -87,7 +87,7 @@ def digamma_minus_log(x: np.ndarray | float) -> np.ndarray:
 
     For large :math:`x`, :math:`D(x) = -\frac{1}{2x} - \frac{1}{12x^2} + \frac{1}{120x^4} -
     \dots`; subtracting two numbers near :math:`\log 10^{12} \approx 27.6` would keep only a
-    few digits of it (SPEC's sums reach :math:`n_t = 10^{12}`). Smaller :math:`x` are shifted up
+    few digits of it (the sums reach :math:`n_t = 10^{12}`). Smaller :math:`x` are shifted up
     with :math:`\psi(x) = \psi(x + 1) - 1/x`. Written with numpy alone so that the command line
     starts without scipy (0.2 s); the tests check it against ``scipy.special.digamma``.
 
@@ -134,7 +134,7 @@ _STIRLING_FROM = 100.0
 
 def log_gamma_ratio(x: np.ndarray | float, a: float) -> np.ndarray:
     r""":math:`G_a(x) = \log\Gamma(x + a) - \log\Gamma(x) - a\log x`, accurate where both
-    log-gamma values are huge (SPEC's sums reach :math:`n_t = 10^{12}`, where the difference of
+    log-gamma values are huge (the sums reach :math:`n_t = 10^{12}`, where the difference of
     two numbers near :math:`2.6\cdot 10^{13}` would keep three digits). For large :math:`x`,
     from Stirling's series,
 

@@ -1,4 +1,4 @@
-r"""Linear regression with Gaussian inputs, fitted by ordinary least squares (SPEC section 7).
+r"""Linear regression with Gaussian inputs, fitted by ordinary least squares.
 
 Data :math:`y = x^\top\beta + \varepsilon`, :math:`x \sim N(0, I_d)`,
 :math:`\varepsilon \sim N(0, \sigma^2)` with :math:`\sigma^2` known. Generation :math:`t` draws

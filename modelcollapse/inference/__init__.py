@@ -1,4 +1,4 @@
-"""Bayesian analysis of collapse under uncertain bias (SPEC section 6).
+"""Bayesian analysis of collapse under uncertain bias.
 
 * :mod:`~modelcollapse.inference.data`: observed trajectories, read and validated
   (:func:`load_trajectories`, :func:`from_simulation`, :class:`Trajectories`);

@@ -1,13 +1,13 @@
 r"""Answers from posterior (or prior) draws of the bias :math:`(\kappa, \alpha)`.
 
 The question behind this module: *from the estimates seen so far, how likely is collapse under
-the schedule I plan, and how fast must the sample size grow to be safe?* (SPEC section 6). It
+the schedule I plan, and how fast must the sample size grow to be safe?* It
 works on plain numpy arrays of draws, whatever produced them (the PyMC fit of
 :mod:`modelcollapse.inference.fit`, :func:`prior_draws`, or a user's own sampler); it never
 imports PyMC.
 
-The model (SPEC sections 1 and 3): an estimator of a positive parameter whose exact one-step
-law is multiplicative, :math:`\hat\theta_t = \hat\theta_{t-1} R_t` with :math:`R_t`
+The model (see Concepts in the documentation): an estimator of a positive parameter whose
+exact one-step law is multiplicative, :math:`\hat\theta_t = \hat\theta_{t-1} R_t` with :math:`R_t`
 independent of the past and depending on :math:`n_t` alone
 (:class:`~modelcollapse.families.laws.Multiplicative`), and the bias factor
 :math:`c(n) = 1 - \kappa n^{-\alpha}` multiplying the whole law (the rule of

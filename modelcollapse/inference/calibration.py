@@ -1,5 +1,4 @@
-r"""Calibration of the bias model: simulation-based calibration (SBC) and parameter recovery
-(SPEC section 6).
+r"""Calibration of the bias model: simulation-based calibration (SBC) and parameter recovery.
 
 * :func:`sbc`: draw :math:`(b, \alpha)` from the prior (so :math:`\kappa = b\,n_{\min}^{\alpha}`
   for the design's smallest :math:`n_t`), simulate trajectories with that bias

@@ -34,7 +34,7 @@ def inference_checks(*, quick: bool = False, seed: int = 0) -> list[Check]:
                             f"replications; fails below p = {result.level:.2g})",
                             result.level, p, math.nan, float(stats.norm.isf(p / 2)),
                             p >= result.level))
-    # quick: one well-identified cell (SPEC's example); full: the calibration module's grid
+    # quick: one well-identified cell (the documented example); full: the calibration module's grid
     rows = recovery_grid(((2.0, 0.5),), seed=seed) if quick else recovery_grid(seed=seed)
     for row in rows:
         for par, truth, mean, (low, high) in (("kappa", row.kappa, row.kappa_mean, row.kappa_hdi),

@@ -1,5 +1,5 @@
 r"""Observed trajectories :math:`\hat\theta_0, \dots, \hat\theta_T` of a recursive-training
-pipeline, validated for one family (SPEC section 6).
+pipeline, validated for one family.
 
 A table has one row per generation and the columns ``t``, ``n`` (the sample size
 :math:`n_t` of that generation) and ``estimate`` (:math:`\hat\theta_t`), and optionally
@@ -39,7 +39,7 @@ __all__ = ["Trajectories", "Trajectory", "load_trajectories", "from_simulation",
 #: the required columns, then the optional one
 COLUMNS = ("t", "n", "estimate")
 OPTIONAL = "trajectory"
-#: parameter kinds whose bias the inference models (SPEC section 1)
+#: parameter kinds whose bias the inference models
 SUPPORTED_KINDS = ("location", "scale", "rate")
 
 
@@ -47,7 +47,7 @@ def resolve_family(family: str | Family) -> tuple[Family, str]:
     """The family and the name of the estimator whose law the bias multiplies (``unbiased``
     where the family has one).
 
-    Inference needs one scalar parameter whose bias SPEC section 1 defines (a location,
+    Inference needs one scalar parameter whose bias the model defines (a location,
     scale or rate).
     """
     fam = get_family(family)

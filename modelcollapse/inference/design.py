@@ -1,5 +1,5 @@
 r"""Design help: how precisely would a proposed experiment pin down :math:`\kappa` and
-:math:`\alpha`? (SPEC section 6)
+:math:`\alpha`?
 
 :func:`expected_widths` simulates data sets of a :class:`Design` (trajectories, generations,
 schedule of sample sizes) under an assumed true :math:`(\kappa, \alpha)`, fits each with the

@@ -1,8 +1,8 @@
-r"""PyMC model of observed trajectories under an unknown estimator bias (SPEC section 6).
+r"""PyMC model of observed trajectories under an unknown estimator bias.
 
 Each observed step :math:`\hat\theta_{t-1} \to \hat\theta_t` (``t >= 1``; generation 0 is the fit
 on the real data, whose own likelihood is not needed) follows the family's exact one-step law
-with the bias of SPEC section 1, applied by :meth:`~modelcollapse.families.Family.law`
+with the bias, applied by :meth:`~modelcollapse.families.Family.law`
 and nowhere else: the factor :math:`c_t = 1 - \kappa n_t^{-\alpha}` on the whole law of a scale
 or rate (a count rate is thinned), :math:`d_t = \kappa n_t^{-\alpha}` added to a location. The
 model asks for the law with the bias left as a symbol (:math:`c` or :math:`d`) and interprets

@@ -6,10 +6,10 @@ r"""``modelcollapse reproduce``: every figure, table and headline number of the 
 and ``results.json`` (every number, every theory-versus-Monte-Carlo check, the list of files).
 
 ========  ===================================================================================
-F1        collapse dichotomy: median and 5-95 % band of :math:`\hat\sigma^2_t` (SPEC 3)
-F2        improvement probability :math:`P(T)`, closed form against Monte Carlo (SPEC 4)
+F1        collapse dichotomy: median and 5-95 % band of :math:`\hat\sigma^2_t`
+F2        improvement probability :math:`P(T)`, closed form against Monte Carlo
 F3        phase diagram over bias exponent :math:`\alpha` and growth exponent :math:`p`
-F4        compute against utility, the data-expansion guideline (SPEC 5)
+F4        compute against utility, the data-expansion guideline
 F5        Bernoulli fixation and Poisson extinction, exact against Monte Carlo
 F6        replace against accumulate for the Gaussian mean, the :math:`\pi^2/6` limit
 F7        the real-data study (scikit-learn's tables: the ``data`` extra)

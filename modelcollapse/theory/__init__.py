@@ -1,6 +1,6 @@
 """Symbolic theory of the collapse random walk (SymPy only; never imports PyMC).
 
-Derived in SPEC from the paper's stated claims, not quoted from it.
+Derived here (the documentation's Concepts page) from the paper's stated claims, not quoted from it.
 """
 
 from modelcollapse.theory.absorption import (

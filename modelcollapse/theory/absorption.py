@@ -1,4 +1,4 @@
-r"""Exact absorption probabilities of the Bernoulli and Poisson families (SPEC section 3).
+r"""Exact absorption probabilities of the Bernoulli and Poisson families.
 
 Both families have absorbing states under recursive refitting (replace workflow):
 
@@ -12,7 +12,7 @@ Both families have absorbing states under recursive refitting (replace workflow)
   absorbing (extinction).
 
 Sizes are given as an integer array ``sizes = (n_0, n_1, ..., n_T)``; ``T = len(sizes) - 1``
-and ``T = 0`` means generation 0 only. The formulas are our own derivation (SPEC section 3).
+and ``T = 0`` means generation 0 only. The formulas are our own derivation.
 """
 
 from __future__ import annotations

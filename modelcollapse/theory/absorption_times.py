@@ -1,4 +1,4 @@
-r"""Absorption times, and categorical fixation (SPEC sections 3 and 7, Wright-Fisher).
+r"""Absorption times, and categorical fixation (Wright-Fisher).
 
 The absorbing states of the Bernoulli, Poisson and categorical walks are kept for good
 (a fixed :math:`\hat p` stays fixed, a dead count stays dead, a lost cell stays lost), so with

@@ -1,6 +1,6 @@
 r"""Which estimators have exact accumulate-workflow moments, and the moments of pooled laws.
 
-Two exact routes, else none (SPEC section 3):
+Two exact routes, else none:
 
 * a **pooled sample mean** of a natural exponential family with a quadratic variance function
   (:func:`~modelcollapse.theory.recursion.variance_function`): the recursion of
@@ -64,8 +64,8 @@ def accumulate_route(family: Family, estimator: str | None = None) -> str:
     if est.exact and all(pooled_law_variance(law) is not None for law in est.laws.values()):
         return "pooled-law"
     return (f"no closed form: the {est.name} estimator of {family.name} is not a pooled sample "
-            "mean of a natural exponential family with a quadratic variance function (SPEC "
-            "section 3) and its law declares no pooled step (Law.pooled_variance); the Monte "
+            "mean of a natural exponential family with a quadratic variance function "
+            "and its law declares no pooled step (Law.pooled_variance); the Monte "
             "Carlo engine runs it by brute force on the pooled data")
 
 

@@ -1,7 +1,7 @@
 r"""The data-expansion guideline: what a faster-growing schedule costs and what it buys.
 
 For the power schedules :math:`n_t = c\,n_0\,t^{1+s}` (no rounding, multiplier
-:math:`c \ge 1`), derived in SPEC section 5:
+:math:`c \ge 1`), derived here:
 
 .. math::
 

@@ -1,4 +1,4 @@
-r"""The ``mix`` workflow: fresh real data mixed into every generation (SPEC section 7).
+r"""The ``mix`` workflow: fresh real data mixed into every generation.
 
 Each generation fits :math:`\hat\theta_{real}` on :math:`K n_t` fresh real points and
 :math:`\hat\theta_{synth}` on :math:`n_t` synthetic points drawn at :math:`\hat\theta_{t-1}`,
@@ -10,7 +10,7 @@ map (no family is named here):
     m'(\theta, n) = w\,m(\theta^*, K n) + (1 - w)\,m(\theta, n), \qquad
     v'(\theta, n) = w^2 v(\theta^*, K n) + (1 - w)^2 v(\theta, n),
 
-(:math:`m(\theta^*, K n) = \theta^*` for an unbiased fit: SPEC's :math:`w\theta^*`; a
+(:math:`m(\theta^*, K n) = \theta^*` for an unbiased fit: :math:`w\theta^*`; a
 biased estimator, such as the MLE of a variance, is biased on the real data too), so a
 closing map stays closing, with :math:`a' = (1 - w)a` (a contraction for :math:`w > 0`):
 the moments are the recursion's, and as :math:`T \to \infty` they converge to the fixed point

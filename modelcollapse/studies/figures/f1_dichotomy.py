@@ -1,6 +1,5 @@
 r"""F1, the collapse dichotomy: median and 5-95 % band of :math:`\hat\sigma^2_t/\sigma^2` for the
-Gaussian variance (unbiased :math:`S^2`) under five schedules, theory against Monte Carlo
-(SPEC section 3)."""
+Gaussian variance (unbiased :math:`S^2`) under five schedules, theory against Monte Carlo."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 r"""F2, the improvement probability :math:`P(T)`: closed form against Monte Carlo for
-:math:`d = 1, 2, 5`, and the SPEC section 4 reference table."""
+:math:`d = 1, 2, 5`, and a table of reference values."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from modelcollapse.validation.simulate import simulate
 
 __all__ = ["SPEC_IMPROVEMENT", "IMPROVE", "make", "plot_improvement"]
 
-#: SPEC section 4, public reference values of P(T) (n0 = 100, d = 1) by (schedule, T)
+#: public reference values of P(T) (n0 = 100, d = 1) by (schedule, T)
 SPEC_IMPROVEMENT = {
     ("n0", 1): 0.3524, ("n0", 10): 0.1795, ("n0", 100): 0.0628,
     ("n0*t", 1): 0.3524, ("n0*t", 10): 0.2747, ("n0*t", 100): 0.2294,
@@ -84,7 +84,7 @@ def make(run: Session) -> None:
                               "n0": n0, "reps": s.f2_reps}), "F2_improvement")}
     run.figures["F2"]["tables"] = run.table(
         "table_improvement", f"Probability $P(T)$ that generation $T$ beats the real data "
-        f"($n_0 = {n0}$, $d = 1$): closed form and the SPEC reference",
+        f"($n_0 = {n0}$, $d = 1$): closed form and the reference values",
         ["schedule", "P(1)", "ref", "P(10)", "ref", "P(100)", "ref"], spec_rows)
 
 

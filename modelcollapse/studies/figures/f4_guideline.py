@@ -1,5 +1,5 @@
 r"""F4, compute against utility: the data-expansion guideline for :math:`n_t = n_0 t^{1+s}`
-(SPEC section 5), theory against the Monte Carlo mean-squared error of the Gaussian mean."""
+theory against the Monte Carlo mean-squared error of the Gaussian mean."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 r"""Real tabular data: recursive refitting of a regression model on its own synthetic responses.
 
-The study (SPEC section 3, last bullet: general family, asymptotic regime) takes a real table,
+The study (a general family in the asymptotic regime) takes a real table,
 standardises its covariates (full-table mean and standard deviation, ``ddof=0``), adds an
 intercept column and fits the full table once; that fit is :math:`\theta^*`. Then, with
 replications batched in numpy (no per-replication library calls),
@@ -20,7 +20,7 @@ with ``n_t`` from a :class:`~modelcollapse.schedules.Schedule`. Two models are u
   without bias at every generation, :math:`\hat\sigma^2_t = \mathrm{RSS}/(n_t - d)`, and the
   synthetic responses of generation ``t`` use :math:`\hat\sigma^2_{t-1}`.
 
-Theory (asymptotic, SPEC section 3): with the per-observation Fisher information at
+Theory (asymptotic): with the per-observation Fisher information at
 :math:`\theta^*` under resampled covariates, :math:`I = N^{-1}\sum_i w_i z_i z_i^\top`
 (:math:`w_i = p_i(1-p_i)` for the logistic model, :math:`w_i = 1/\sigma^2` for the linear one with
 :math:`\sigma^2` the unbiased full-table estimate),
@@ -74,7 +74,7 @@ naming the replications. The study uses a tiny ridge penalty :math:`\lambda\|\th
 by :math:`O(\lambda/n)` relative (about :math:`10^{-8}`, far below Monte Carlo error) and keeps a
 separated sample's fit finite so the replication continues. Such fits are counted as
 *degenerate*: a fitted probability of some table row within :math:`10^{-13}` of 0 or 1
-(:math:`|z_i^\top\theta| >` ``DEGENERATE_ETA``), SPEC's "a probability fixes at 0/1". Under a
+(:math:`|z_i^\top\theta| >` ``DEGENERATE_ETA``), "a probability fixes at 0/1". Under a
 constant schedule with ``n0 = 200`` the breast-cancer walk reaches this state in some
 replications within about ten generations (collapse: the classifier becomes deterministic, and
 a separated model only generates separated samples); its errors then leave the asymptotic curve
