@@ -1,6 +1,6 @@
 r"""Schedules of sample sizes :math:`n_t`, their inverse sums :math:`S_T` and growth class.
 
-Convention (SPEC section 1): generation 0 is the real data, :math:`n_0 = n0`; for
+Convention: generation 0 is the real data, :math:`n_0 = n0`; for
 :math:`t \ge 1`, :math:`n_t = \lceil E(t) \rceil`, where :math:`E` is an expression in ``t``,
 ``n0`` and optionally ``s`` given as text (``"n0*t**1.5"``, ``"n0*t*log(t+1)"``, ``"n0*2**t"``,
 ``"50"``) and parsed by the whitelist parser :func:`modelcollapse.expressions.parse_expression`

@@ -9,7 +9,7 @@ the normal approximation
     v(\theta, n)\big), \qquad n = n_t,
 
 so that the law carries the moment map :math:`m(\theta, n) = E[\hat\theta\mid\theta]`,
-:math:`v(\theta, n) = \mathrm{Var}[\hat\theta\mid\theta]` exactly (SPEC section 2).
+:math:`v(\theta, n) = \mathrm{Var}[\hat\theta\mid\theta]` exactly.
 
 * :func:`from_moment_map` takes :math:`m` and :math:`v` as text in the parameter and ``n``,
   e.g. ``mean="theta"``, ``variance="2*theta**2/(n-1)"``.
@@ -26,7 +26,7 @@ so that the law carries the moment map :math:`m(\theta, n) = E[\hat\theta\mid\th
 When :math:`m` is affine and :math:`v` quadratic in :math:`\theta`, the theory
 (:func:`modelcollapse.theory.derive`) solves the moment recursions exactly. Otherwise it raises
 :class:`~modelcollapse.errors.NoClosedFormError`, and :func:`linearised` gives the asymptotic
-route of SPEC section 3 (*general family, asymptotic*): with :math:`v = V(\theta)/n` and bias
+route of the theory (*general family, asymptotic*): with :math:`v = V(\theta)/n` and bias
 :math:`o(n^{-1/2})`,
 
 .. math::
@@ -449,7 +449,7 @@ def linearised(
     **asymptotic**, not exact: it is the first order in :math:`\hat\theta_t - \theta^*` of the
     original walk, valid while the walk stays near :math:`\theta^*` (large sizes, no collapse).
     For :math:`m = \theta` and :math:`v = V(\theta)/n` it gives
-    :math:`\mathrm{Var}\,\hat\theta_T = V(\theta^*)\sum_{t=0}^{T} 1/n_t`, i.e. SPEC section 3:
+    :math:`\mathrm{Var}\,\hat\theta_T = V(\theta^*)\sum_{t=0}^{T} 1/n_t`, i.e. the asymptotic route:
     :math:`\sqrt{n_0}(\hat\theta_T - \theta^*) \approx \mathcal N(0, V(\theta^*)(1 + n_0 S_T))`.
 
     Parameters

@@ -29,7 +29,7 @@ __all__ = ["ENTRIES", "XU_HE_CHENG"]
 REL = 1e-9
 
 XU_HE_CHENG = ("S. Xu, H. He, G. Cheng. A probabilistic perspective on model collapse. "
-               "arXiv 2505.13947 (2025). Claims of the abstract, derived here (SPEC).")
+               "arXiv 2505.13947 (2025). Claims of the abstract, derived here.")
 SURESH = ("A. T. Suresh, A. Thangaraj, A. N. K. Khandavally. Rate of model collapse in "
           "recursive training. AISTATS 2025, PMLR 258:1396-1404.")
 
@@ -358,7 +358,7 @@ ENTRIES: tuple[PublishedResult, ...] = (
         paper_formula=r"w^* = \frac{\sqrt{K(K+4)} - K}{2},\qquad w^*\big|_{K=1} = "
                       r"\frac{\sqrt5 - 1}{2} = \frac{1}{\varphi} \approx 0.618",
         index_mapping="An asymptotic (t -> inf) result: our T = inf. K fresh real points per "
-                      "synthetic point, w the weight of the real-data fit (SPEC section 7).",
+                      "synthetic point, w the weight of the real-data fit.",
         quantity="optimal_real_weight", json_key="optimal_real_weight", relation="=",
         python_call='derive("gaussian-mean", T=math.inf, workflow="mix", real_ratio=1, '
                     'real_weight="optimal").values["optimal_real_weight"]',
@@ -387,7 +387,7 @@ ENTRIES: tuple[PublishedResult, ...] = (
         paper_formula=r"\mathbb{E}[\hat\theta\mid\theta] = \theta(1 - \kappa n^{-\alpha})"
                       r"\;\Rightarrow\; p^* = \max(1, 1/\alpha)",
         index_mapping="Our own indexing; p* is the growth exponent n_t ~ t^p above which "
-                      "the scale does not collapse (SPEC section 3).",
+                      "the scale does not collapse.",
         quantity="required_growth_exponent", json_key="required_growth_exponent",
         relation="=",
         python_call='derive("gaussian-variance", schedule=Schedule("n0*t**1.5", n0=100), '

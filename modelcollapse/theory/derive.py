@@ -1,4 +1,4 @@
-r"""``derive``: every result of SPEC section 3 for one family, schedule and horizon.
+r"""``derive``: every result of the theory for one family, schedule and horizon.
 
 Symbolic first: the moments of :math:`\hat\theta_T` as SymPy sums and products over the
 indexed schedule :math:`n_t` (bias kept as the symbols :math:`\kappa, \alpha`); then numbers at
@@ -240,7 +240,7 @@ def derive(
     law, any real :math:`r` (:func:`~modelcollapse.theory.moments.power_moment`; None, with the
     reason in the notes, where it does not exist).
 
-    ``workflow="mix"`` (SPEC section 7) mixes ``real_ratio`` :math:`= K` times as many fresh
+    ``workflow="mix"`` mixes ``real_ratio`` :math:`= K` times as many fresh
     real points into every generation with weight ``real_weight`` :math:`= w \in (0, 1]` or
     ``"optimal"`` (default): the moments of the contracting map
     (:mod:`~modelcollapse.theory.mixing`), their stationary values at ``T = inf``, and

@@ -1,4 +1,4 @@
-r"""Probability that recursive training beats training on the real data alone (SPEC section 4).
+r"""Probability that recursive training beats training on the real data alone.
 
 Generation 0 fits :math:`\hat\theta_0` on :math:`n_0` real draws; after :math:`T` generations of
 refitting on synthetic data the estimate is :math:`\hat\theta_T`. With an asymptotically normal
@@ -21,8 +21,8 @@ independent, and the quantity of interest is
 Conditioning on :math:`Y` gives the Euclidean-metric formula
 :math:`P = E_Y[\Phi(-\lVert Y\rVert^2 / (2\sqrt{Y^\top V Y / n_0}))]`, which for isotropic
 :math:`V` (or in the Mahalanobis metric) depends only on :math:`r = \sqrt{n_0 S_T}` and the
-dimension. These formulas are derived in SPEC section 4 from standard probability; they are not
-quotations from the paper.
+dimension. These formulas are derived here (Concepts, in the documentation) from standard
+probability; they are not quotations from the paper.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def improvement_probability(
 ) -> float:
     r"""Probability that generation :math:`T` is closer to the truth than generation 0.
 
-    Isotropic (or Mahalanobis-metric) Gaussian case of SPEC section 4, with
+    Isotropic (or Mahalanobis-metric) Gaussian case, with
     :math:`r = \sqrt{n_0 S_T}`:
 
     .. math::
@@ -222,7 +222,7 @@ def improvement_probability_general(
     r"""Probability of improvement for a general covariance, Euclidean metric, by Monte Carlo.
 
     With :math:`Y \sim N(0, S_T V)` and :math:`X \sim N(0, V/n_0)` independent,
-    :math:`X^\top Y \mid Y \sim N(0, Y^\top V Y / n_0)`, so (SPEC section 4)
+    :math:`X^\top Y \mid Y \sim N(0, Y^\top V Y / n_0)`, so
 
     .. math::
 

@@ -1,8 +1,9 @@
 r"""Theory versus Monte Carlo: the automated validation suite (``modelcollapse validate``).
 
-Every result of SPEC sections 3 and 4 that :func:`~modelcollapse.theory.derive` computes is
-compared with a simulation of the walk (:func:`~modelcollapse.validation.simulate`) for every
-family, estimator and a range of schedules. Each comparison is a :class:`Check` with a
+Every result (moments, collapse, improvement probability) that
+:func:`~modelcollapse.theory.derive` computes is compared with a simulation of the walk
+(:func:`~modelcollapse.validation.simulate`) for every family, estimator and a range of
+schedules. Each comparison is a :class:`Check` with a
 z-score
 
 .. math::
@@ -300,7 +301,7 @@ class _Plan:
     dichotomy_T: int
     dichotomy_reps: int
     improvement_mv: tuple[int, str, int, int]  # n0, schedule, T, reps
-    #: mix workflow (SPEC section 7): schedules, and (K, w) pairs
+    #: mix workflow: schedules, and (K, w) pairs
     mix_schedules: tuple[tuple[str, int], ...] = ()
     mix_weights: tuple[tuple[float, float], ...] = ()
 
@@ -349,7 +350,7 @@ def _n0(fam: Family) -> int:
 
 def _normal_location(fam: Family) -> bool:
     """One location parameter with an exact normal law whose variance does not depend on it:
-    the walk of SPEC section 4, whose improvement probability has a closed form."""
+    the Gaussian-mean walk, whose improvement probability has a closed form."""
     if len(fam.parameters) != 1 or fam.vector or fam.parameters[0].kind != "location":
         return False
     est = fam.estimator()
@@ -415,7 +416,7 @@ def _tasks(plan: _Plan, families: Sequence[Family]) -> Iterator[_Task]:
             label = f"exact-vs-brute {fname}/{e}/n0*t n0={bn0} T={plan.brute_T}"
             yield _Task(label, _brute_task(label, fam, e, Schedule("n0*t", n0=bn0),
                                            plan.brute_T, plan.brute_reps))
-        for make in _RESULT_TASKS.get(fname, ()):  # SPEC results stated for one family
+        for make in _RESULT_TASKS.get(fname, ()):  # results stated for one family
             yield from make(plan)
 
 
@@ -439,7 +440,7 @@ def _dichotomy_tasks(plan: _Plan) -> Iterator[_Task]:
                                            plan.dichotomy_reps, rule))
 
 
-#: checks of results that SPEC states about one built-in family (the improvement probability
+#: checks of results stated about one built-in family (the improvement probability
 #: in two dimensions, the collapse dichotomy of the variance), by the family they are about
 _RESULT_TASKS: dict[str, tuple[Callable[[_Plan], Iterator[_Task]], ...]] = {
     "mvgaussian": (_mv_improvement_tasks,),
@@ -584,7 +585,7 @@ def _absorption_checks(label: str, fam: Family, values: Mapping[str, Any],
 
 
 def _improvement_checks(label: str, ds: Any, schedule: Schedule, T: int) -> list[Check]:
-    r""":math:`P(T)` of SPEC section 4 for d = 1 (each walk) and d = 2 (pairs of independent
+    r""":math:`P(T)` for d = 1 (each walk) and d = 2 (pairs of independent
     walks, the isotropic 2-d Gaussian mean with known covariance)."""
     traj = np.asarray(ds["trajectory"].values[:, :, 0], dtype=float)
     mu = float(ds["truth"].values[0])
@@ -605,7 +606,7 @@ def _mv_improvement_task(label: str, schedule: Schedule, T: int,
                          reps: int) -> Callable[[int], tuple[list[Check], list[str]]]:
     r"""mvgaussian's :math:`\mu` with d = 2. The walk re-estimates :math:`\Sigma`, so the
     increments are a scale mixture :math:`N(0, \sum_t \hat\Sigma_{t-1}/n_t)` rather than
-    :math:`N(0, S_T I)`: the formula of SPEC section 4 is then exact only as
+    :math:`N(0, S_T I)`: the closed form is then exact only as
     :math:`n_0 \to \infty`. Measured excess for the constant schedule, T = 10: +0.018 at
     :math:`n_0 = 20`, +0.0036 at :math:`n_0 = 100` (it scales like the relative variance of
     :math:`\hat\Sigma`, :math:`O(1/n_0)`); :math:`n_0 = 1000` puts it near 4e-4, a quarter of
@@ -699,7 +700,7 @@ def _dichotomy_task(label: str, schedule: Schedule, T: int, reps: int,
 
 def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None,
              families: Sequence[str] | None = None) -> ValidationReport:
-    r"""Compare every result of SPEC sections 3-4 with Monte Carlo; return the checks.
+    r"""Compare every result with Monte Carlo; return the checks.
 
     For each family, estimator and schedule (constant, :math:`n_0 t`,
     :math:`n_0 t\log(t+1)`, :math:`n_0 t^{1.5}`, :math:`n_0 t^2`, :math:`n_0 2^t`; fewer in

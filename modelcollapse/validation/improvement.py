@@ -85,7 +85,7 @@ def family_improvement_probability(
     of a vector parameter, over all parameters of a multi-parameter family).
 
     * ``"closed-form"``: a Normal location law :math:`N(\theta, v(n))` with :math:`v` free of
-      :math:`\theta` (the Gaussian mean, detected from the law): SPEC section 4 with
+      :math:`\theta` (the Gaussian mean, detected from the law): the closed form with
       :math:`r^2 = \sum_{t=1}^T v(n_t)/v(n_0)` (:math:`= n_0 S_T` for :math:`v \propto 1/n`;
       then ``T = inf`` gives the limit). ``dim`` is then the dimension of an isotropic mean;
     * ``"numeric"``: a multiplicative law (scaled chi-square, Gamma, inverse Gamma, Beta) whose
