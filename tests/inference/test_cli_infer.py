@@ -7,10 +7,11 @@ import json
 import subprocess
 import sys
 
+import arviz as az
 import pytest
 
 from modelcollapse.families import Bias
-from modelcollapse.inference import from_simulation
+from modelcollapse.inference import BiasPosterior, Priors, from_simulation
 from modelcollapse.schedules import Schedule
 from modelcollapse.validation import simulate
 
@@ -119,13 +120,24 @@ def user_family(tmp_path_factory) -> tuple[str, str]:
     return str(family), str(path)
 
 
-def test_infer_with_a_family_file(user_family) -> None:
+def test_infer_with_a_family_file(user_family, tmp_path) -> None:
     family, data = user_family
+    nc = tmp_path / "post.nc"
     proc = run(data, "--family", family, "--json", "--draws", "200", "--tune", "300",
                "--chains", "2", "--sampler", "pymc", "--horizon", "30",
-               "--future-schedule", "n0", "--future-schedule", "n0*t**3")
+               "--future-schedule", "n0", "--future-schedule", "n0*t**3", "--out", str(nc))
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
+    # the file: InferenceData that ArviZ reads and az.loo accepts, reloaded as the library's
+    # object with the family file's text, the priors and the data
+    idata = az.from_netcdf(nc)
+    assert {"posterior", "observed_data", "log_likelihood"} <= set(idata.groups())
+    assert idata.log_likelihood["ratio"].dims == ("chain", "draw", "transition")
+    assert az.loo(idata)["n_data_points"] == 6 * 12
+    back = BiasPosterior.from_netcdf(nc)
+    assert back.family == "gamma-scale" and back.family_file == GAMMA_FILE
+    assert back.data.n_transitions == 6 * 12 and back.priors == Priors()
+    assert back.stats("kappa")["mean"] == pytest.approx(out["kappa"]["mean"])
     assert out["family"] == "gamma-scale" and out["likelihood"] == "gamma"
     assert out["likelihood_exact"] is True and out["transitions"] == 6 * 12
     assert out["kappa"]["hdi_low"] <= out["kappa"]["mean"] <= out["kappa"]["hdi_high"]
