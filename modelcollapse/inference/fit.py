@@ -42,6 +42,7 @@ from modelcollapse.families import Family
 from modelcollapse.guards import check_posterior
 from modelcollapse.inference.data import Trajectories, load_trajectories
 from modelcollapse.inference.model import Priors, _as_data, build_model, set_data
+from modelcollapse.outputs import raise_if_interrupted
 
 __all__ = ["fit_bias", "BiasPosterior", "ConvergenceWarning", "SAMPLERS", "RHAT_MAX",
            "ESS_MIN", "HDI_PROB"]
@@ -133,13 +134,32 @@ def _cached_model(tr: Trajectories, priors: Priors, noisy: bool,
     return model
 
 
-def _compiled_step(model: pm.Model, target_accept: float) -> tuple[Any, Any]:
+def _companion(model: pm.Model, data: Trajectories) -> pm.Model:
+    """The model whose log-density NUTS evaluates: the model itself, or, for an observed
+    model whose law has a sufficient form, the same model written on the sufficient
+    statistics (the same free variables and the same log-density, to rounding: one term per
+    distinct n_t instead of one per transition, several times cheaper)."""
+    spec = model._modelcollapse
+    if "companion" not in spec:
+        companion = None
+        if not spec["noisy"] and not spec["sufficient"] and spec["has_sufficient_form"]:
+            companion = build_model(data, family=spec["family"], priors=spec["priors"],
+                                    params=spec["params"], sufficient=True)
+            if ([v.name for v in companion.value_vars] != [v.name for v in model.value_vars]
+                    or companion.observed_RVs):  # pragma: no cover - a law without weights
+                companion = None
+        spec["companion"] = companion
+    return spec["companion"] or model
+
+
+def _compiled_step(model: pm.Model, data: Trajectories, target_accept: float
+                   ) -> tuple[Any, Any]:
     """The model's NUTS step and jitter log-density, compiled once per model (the data are
     shared variables: :func:`~modelcollapse.inference.model.set_data` reaches them)."""
     spec = model._modelcollapse
     key = ("step", target_accept)
     if key not in spec:
-        logp_dlogp = model.logp_dlogp_function(ravel_inputs=True)
+        logp_dlogp = _companion(model, data).logp_dlogp_function(ravel_inputs=True)
         logp_dlogp.trust_input = True
 
         def logp(point: Mapping[str, np.ndarray]) -> Any:
@@ -151,13 +171,13 @@ def _compiled_step(model: pm.Model, target_accept: float) -> tuple[Any, Any]:
     return spec[key]
 
 
-def _sample_pymc(model: pm.Model, *, draws: int, tune: int, chains: int, seed: int,
-                 cores: int | None, target_accept: float, progress: bool) -> Any:
+def _sample_pymc(model: pm.Model, data: Trajectories, *, draws: int, tune: int, chains: int,
+                 seed: int, cores: int | None, target_accept: float, progress: bool) -> Any:
     """``pm.sample`` with the model's compiled step: jittered starts and a fresh adaptive
     mass matrix per fit, as ``init="jitter+adapt_full"`` (``adapt_diag`` and no jitter
     around the recorded path for the noisy model) would make them, without compiling again."""
     noisy = model._modelcollapse["noisy"]
-    step, logp = _compiled_step(model, target_accept)
+    step, logp = _compiled_step(model, data, target_accept)
     seeds = [int(r.integers(2**30)) for r in np.random.default_rng(seed).spawn(chains)]
     starts = _init_jitter(model, None, seeds, not noisy, 10, logp)
     mean = np.mean([DictToArrayBijection.map(p).data for p in starts], axis=0)
@@ -172,9 +192,17 @@ def _sample_pymc(model: pm.Model, *, draws: int, tune: int, chains: int, seed: i
                                                          rng=seeds[0])
     step.potential = step.integrator._potential = potential
     kwargs: dict[str, Any] = {} if cores is None else {"cores": cores}
-    return pm.sample(draws=draws, tune=tune, chains=chains, step=step, initvals=starts,
-                     random_seed=seed, model=model, progressbar=progress,
-                     compute_convergence_checks=False, **kwargs)
+    idata = pm.sample(draws=draws, tune=tune, chains=chains, step=step, initvals=starts,
+                      random_seed=seed, model=model, progressbar=progress,
+                      compute_convergence_checks=False, callback=_stop_on_interrupt, **kwargs)
+    raise_if_interrupted()  # PyMC returns the draws so far on Ctrl-C: not a result
+    return idata
+
+
+def _stop_on_interrupt(**_: Any) -> None:
+    """After every draw: end the sampling once the command line noted a Ctrl-C. PyMC ends a
+    chain on a ``KeyboardInterrupt`` and starts the next one; this ends each at once."""
+    raise_if_interrupted()
 
 
 def _add_log_likelihood(idata: Any, model: pm.Model) -> None:
@@ -523,7 +551,7 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
             model = (_cached_model(tr, priors, noisy, params) if chosen == "pymc"
                      else build_model(tr, priors=priors, noisy=noisy, params=params))
         if chosen == "pymc":
-            idata = _sample_pymc(model, draws=draws, tune=tune, chains=chains, seed=seed,
+            idata = _sample_pymc(model, tr, draws=draws, tune=tune, chains=chains, seed=seed,
                                  cores=cores, target_accept=target_accept, progress=verbose)
         else:  # nutpie: its own answer to the correlation of b and alpha
             kwargs: dict[str, Any] = {} if cores is None else {"cores": cores}

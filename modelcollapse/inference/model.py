@@ -671,6 +671,9 @@ def build_model(data: Any, *, family: str | Family | None = None,
             pm.Potential("loglik", pt.sum(_sufficient_logp(like.location, d, bias)))
     model._modelcollapse = {"family": fam, "noisy": noisy,  # type: ignore[attr-defined]
                             "sufficient": sufficient, "params": dict(params or {}),
+                            "priors": priors,
+                            "has_sufficient_form": like.weights is not None
+                            and like.least_factor is None,
                             "likelihood": like.name, "exact": like.exact,
                             "description": like.description,
                             "observed": like.observed if observed else None,
@@ -752,4 +755,6 @@ def set_data(model: pm.Model, data: Any) -> pm.Model:
     names = spec["names"]
     pm.set_data({**{names[k]: v for k, v in arrays.items()}, "n_min": np.asarray(n_min)},
                 model=model, coords=coords)
+    if spec.get("companion") is not None:  # the sampler's sufficient form of the same model
+        set_data(spec["companion"], data)
     return model
