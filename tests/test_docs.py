@@ -26,7 +26,7 @@ NEEDED = ("mkdocs", "mkdocstrings", "mkdocstrings_handlers.python", "pymdownx", 
           "nbformat")
 #: the hand-written pages (and the notebook page): each shows math
 PAGES = ("index.html", "concepts/index.html", "guide-new-family/index.html",
-         "guide-latex/index.html", "simulation/index.html",
+         "guide-latex/index.html", "guide-posterior/index.html", "simulation/index.html",
          "examples/posterior-analysis/index.html")
 #: pages that must show figures
 FIGURES = ("index.html", "concepts/index.html", "examples/posterior-analysis/index.html")
