@@ -1,6 +1,6 @@
 r"""Which estimators have exact accumulate-workflow moments, and the moments of pooled laws.
 
-Two exact routes, else none:
+Three exact routes, else none:
 
 * a **pooled sample mean** of a natural exponential family with a quadratic variance function
   (:func:`~modelcollapse.theory.recursion.variance_function`): the recursion of
@@ -17,7 +17,10 @@ Two exact routes, else none:
   (uncorrelated steps); for least squares :math:`v = \sigma^2 n_t/(N_t(N_t - d - 1))`,
   bounded by :math:`\sigma^2\sum_t [1/(N_{t-1} - d - 1) - 1/(N_t - d - 1)]` for every schedule.
 
-Any other estimator (the pooled :math:`S^2`, the pooled exponential rate) has no closed form
+* the pooled sample mean and :math:`S^2` of normal data: exact means, and the variance of
+  the pooled mean (:mod:`~modelcollapse.theory.pooled_normal`).
+
+Any other estimator (the pooled exponential rate, the pooled covariance) has no closed form
 here: :func:`accumulate_route` says why, ``derive`` reports None with that reason, and the
 Monte Carlo engine still runs it on the pooled data
 (:mod:`modelcollapse.validation.pooling`).
@@ -33,6 +36,7 @@ import sympy as sp
 from modelcollapse import symbols
 from modelcollapse.families.base import Family
 from modelcollapse.numeric import as_float, evaluate
+from modelcollapse.theory import pooled_normal
 from modelcollapse.theory.moments import ParameterMoments
 from modelcollapse.theory.recursion import recursion_for, variance_function
 
@@ -43,7 +47,8 @@ POOLED_TOTAL = sp.Symbol("N", positive=True)
 
 
 def accumulate_route(family: Family, estimator: str | None = None) -> str:
-    """``"pooled-mean"``, ``"pooled-law"`` or, where no closed form exists, the reason
+    """``"pooled-mean"``, ``"pooled-law"``, ``"pooled-normal"`` (exact means only,
+    :mod:`~modelcollapse.theory.pooled_normal`) or, where no closed form exists, the reason
     (a sentence starting with "no closed form").
 
     >>> from modelcollapse.families import get_family
@@ -51,7 +56,9 @@ def accumulate_route(family: Family, estimator: str | None = None) -> str:
     'pooled-mean'
     >>> accumulate_route(get_family("linear-regression").at_dimension(2))
     'pooled-law'
-    >>> accumulate_route(get_family("gaussian-variance"))[:15]
+    >>> accumulate_route(get_family("gaussian-variance"))
+    'pooled-normal'
+    >>> accumulate_route(get_family("exponential"))[:15]
     'no closed form:'
     """
     est = family.estimator(estimator)
@@ -61,6 +68,8 @@ def accumulate_route(family: Family, estimator: str | None = None) -> str:
             if isinstance(found, str):
                 return f"no closed form: {p.name}: {found}"
         return "pooled-mean"
+    if pooled_normal.applies(family, est.name):
+        return "pooled-normal"
     if est.exact and all(pooled_law_variance(law) is not None for law in est.laws.values()):
         return "pooled-law"
     return (f"no closed form: the {est.name} estimator of {family.name} is not a pooled sample "

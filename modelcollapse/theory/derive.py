@@ -23,7 +23,7 @@ from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.guards import MAX_DIMENSION, check_dimension
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
-from modelcollapse.theory import absorption, criteria, mixing
+from modelcollapse.theory import absorption, criteria, mixing, pooled_normal
 from modelcollapse.theory.accumulate import (
     accumulate_route,
     pooled_law_moments,
@@ -302,6 +302,10 @@ def derive(
                                notes)
     else:
         numbers = at(schedule.sizes(int(T), minimum=minimum, family=fam.name))
+    if route == "pooled-normal":
+        notes.append("accumulate workflow: exact means of the pooled sample mean and S^2 "
+                     "(theory.pooled_normal); the variance of the pooled S^2 has no closed "
+                     "form (None), the Monte Carlo engine runs it on the pooled data")
     if fam.vector and fam.parameters[0].kind == "location":
         numbers["squared_error_T"] = _squared_error(fam, values, numbers)
     if workflow == "mix":
@@ -393,7 +397,9 @@ def _check_horizon(T: int | float) -> bool:
 
 def _numbers(fam: Family, estimator: str, bias: Bias | None, workflow: str,
              values: Mapping[str, np.ndarray], sizes: np.ndarray, dim: int) -> dict[str, Any]:
-    if workflow == "accumulate" and not fam.estimator(estimator).pools_as_mean:
+    if workflow == "accumulate" and pooled_normal.applies(fam, estimator):
+        moments = pooled_normal.pooled_normal_moments(fam, values, sizes, estimator=estimator)
+    elif workflow == "accumulate" and not fam.estimator(estimator).pools_as_mean:
         moments = pooled_law_moments(fam, values, sizes, estimator=estimator)
     else:
         moments = parameter_moments(fam, values, sizes, estimator=estimator, bias=bias,
@@ -403,6 +409,8 @@ def _numbers(fam: Family, estimator: str, bias: Bias | None, workflow: str,
     def pick(get):
         per = {name: get(moments[name]) for name in names}
         per = {k: (v.tolist() if fam.vector else float(v[0])) for k, v in per.items()}
+        per = {k: None if isinstance(v, float) and math.isnan(v) else v  # no closed form
+               for k, v in per.items()}
         return per[names[0]] if len(names) == 1 else per
 
     out: dict[str, Any] = {
@@ -530,7 +538,9 @@ def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
         p = fam.parameter(name)
         suffix = f"_{name}" if multi else ""
         rec = recursion_for(fam, name, estimator, bias)
-        if workflow == "accumulate" and not est.pools_as_mean:  # a pooled step law
+        if workflow == "accumulate" and pooled_normal.applies(fam, estimator):
+            mean_T, var_T = pooled_normal.symbolic(fam, estimator, name, horizon)
+        elif workflow == "accumulate" and not est.pools_as_mean:  # a pooled step law
             mean_T = p.symbol
             var_T = pooled_law_variance_symbolic(est.laws[name], horizon)
         elif workflow == "accumulate":
@@ -557,8 +567,9 @@ def _derive_symbolic(fam: Family, estimator: str, workflow: str, biased: bool,
                 means[p.symbol] = p.symbol * sp.Product(
                     rec.a.subs(symbols.n, symbols.n_t[symbols.u]), (symbols.u, 0, t - 1)
                 ) if rec.a != 1 else p.symbol
-        out[f"mean_T{suffix}"] = mean_T
-        out[f"variance_T{suffix}"] = var_T
+        out.update({f"{key}{suffix}": expr for key, expr in (("mean_T", mean_T),
+                                                               ("variance_T", var_T))
+                    if expr is not None})
         out[f"step_law{suffix}"] = fam.law(name, estimator, bias).latex()  # bias included
     log_terms = _log_terms(fam, est, bias, dim)
     if log_terms is not None and workflow == "replace":

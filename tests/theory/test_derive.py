@@ -374,7 +374,7 @@ def test_accumulate_constant_size_approaches_dey_donoho_constant():
 
 
 def test_accumulate_without_closed_form_gives_none_and_the_reason():
-    d = derive("gaussian-variance", schedule=Schedule("n0", n0=10), T=5, workflow="accumulate")
+    d = derive("exponential", schedule=Schedule("n0", n0=10), T=5, workflow="accumulate")
     assert d.values["mean_T"] is None and d.values["variance_T"] is None
     assert d.values["collapses"] is None
     assert any(note.startswith("accumulate workflow: no closed form") for note in d.notes)
