@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -41,6 +40,7 @@ from modelcollapse.arguments import integer
 from modelcollapse.extras import require
 from modelcollapse.jsonable import jsonable, null_reasons
 from modelcollapse.outputs import atomic_folder, check_input, check_output, raise_if_interrupted
+from modelcollapse.progress import show_progress
 from modelcollapse.studies.figures import (
     f1_dichotomy,
     f2_improvement,
@@ -139,7 +139,7 @@ def _run(folder: Path, final: Path, *, quick: bool, seed: int, progress: bool | 
          data: Any, target: str | None) -> dict[str, Any]:
     """The run, written into ``folder`` (temporary) with every path named as in ``final``."""
     settings = QUICK if quick else FULL
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    show = show_progress(progress)  # a terminal or a notebook
     run = Session(folder, settings, int(seed), show)
     start = time.perf_counter()
     for i, (key, label, step) in enumerate(STEPS, 1):

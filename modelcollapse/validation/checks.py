@@ -41,7 +41,6 @@ import itertools
 import json
 import math
 import os
-import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -56,6 +55,7 @@ from modelcollapse.families import Bias, Family, family_names, get_family
 from modelcollapse.families.laws import BinomialMean, MultinomialMean, Normal, PoissonMean
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
+from modelcollapse.progress import show_progress
 from modelcollapse.theory.absorption import bernoulli_fixation_probability
 from modelcollapse.theory.accumulate import accumulate_route
 from modelcollapse.theory.derive import derive, parameter_values
@@ -754,7 +754,7 @@ def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None
                              "a family file")
     plan = _QUICK if quick else _FULL
     tasks = list(_tasks(plan, chosen))
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    show = show_progress(progress)  # a terminal or a notebook
     start = time.perf_counter()
     checks: list[Check] = []
     skipped: list[str] = []
