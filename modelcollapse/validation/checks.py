@@ -54,8 +54,8 @@ from modelcollapse.arguments import integer
 from modelcollapse.families import Bias, Family, family_names, get_family
 from modelcollapse.families.laws import BinomialMean, MultinomialMean, Normal, PoissonMean
 from modelcollapse.jsonable import jsonable
-from modelcollapse.schedules import Schedule
 from modelcollapse.progress import show_progress
+from modelcollapse.schedules import Schedule
 from modelcollapse.theory.absorption import bernoulli_fixation_probability
 from modelcollapse.theory.accumulate import accumulate_route
 from modelcollapse.theory.derive import derive, parameter_values
