@@ -436,3 +436,19 @@ def test_a_reproduction_prints_the_call_for_its_own_arguments(capsys):
     assert json.loads(capsys.readouterr().out)["value"] == r.value
     again = eval(r.python_call, {"published": published, "math": math})  # noqa: S307
     assert again.value == r.value and r.python_call in str(r)
+
+
+@pytest.mark.slow
+def test_every_panel_agrees_with_the_library_monte_carlo_at_every_point():
+    """Each theory line against the Monte Carlo engine's walks at every plotted point (20000
+    walks per series; the points of one series share walks, so each is judged alone)."""
+    from modelcollapse.published import figure
+
+    for key, panel in figure.figure_data(reps=20000, seed=77).items():
+        solid = [line for line in panel["lines"] if len(line) == 3]
+        for j, (x, y, se, _) in enumerate(panel["points"]):
+            lx, ly, _ = solid[j] if j < len(solid) else solid[0]
+            for xv, yv, sv in zip(x, y, se, strict=True):
+                at = [k for k, v in enumerate(lx) if math.isclose(v, xv, rel_tol=1e-9)]
+                if at and sv > 0 and ly[at[0]] is not None:
+                    assert abs(_z(yv, ly[at[0]], sv)) < Z_TOL, (key, xv, yv, ly[at[0]], sv)

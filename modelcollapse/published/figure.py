@@ -47,7 +47,8 @@ def _mean_points(values: np.ndarray, ts: list[int]) -> tuple[list[float], list[f
 
 def _fraction_points(hits: np.ndarray, ts: list[int]) -> tuple[list[float], list[float]]:
     p = hits[:, ts].mean(axis=0)
-    return p.tolist(), np.sqrt(np.maximum(p * (1 - p), 1e-12) / len(hits)).tolist()
+    # a fraction of 0 or 1 has no spread of its own: judge it as if one walk had differed
+    return p.tolist(), np.sqrt(np.maximum(p * (1 - p), 1 / len(hits)) / len(hits)).tolist()
 
 
 def _label(text: str) -> str:
