@@ -420,10 +420,7 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
                 "transitions": data.n_transitions, "likelihood": post.likelihood,
                 "likelihood_exact": post.exact})
     if args.out:
-        from modelcollapse.outputs import write_with
-
-        out["files"] = [write_with(args.out, post.to_netcdf, overwrite=args.overwrite,
-                                   name="--out")]
+        out["files"] = [post.to_netcdf(args.out, overwrite=args.overwrite)]
     if not args.json:
         print(post)
         if rows is None:

@@ -42,7 +42,7 @@ from modelcollapse.families import Family
 from modelcollapse.guards import check_posterior
 from modelcollapse.inference.data import Trajectories, load_trajectories
 from modelcollapse.inference.model import Priors, _as_data, build_model, set_data
-from modelcollapse.outputs import raise_if_interrupted
+from modelcollapse.outputs import raise_if_interrupted, write_with
 
 __all__ = ["fit_bias", "BiasPosterior", "ConvergenceWarning", "SAMPLERS", "RHAT_MAX",
            "ESS_MIN", "HDI_PROB"]
@@ -389,11 +389,13 @@ class BiasPosterior:
             "likelihood": self.likelihood, "likelihood_exact": int(self.exact),
             "likelihood_description": self.likelihood_description})
 
-    def to_netcdf(self, path: str | os.PathLike[str]) -> str:
+    def to_netcdf(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> str:
         """Write the InferenceData (with the attributes :meth:`from_netcdf` reads) to a netCDF
-        file; returns the path. ``az.from_netcdf`` reads it too."""
+        file; returns the path. ``az.from_netcdf`` reads it too. Written atomically
+        (:func:`modelcollapse.outputs.write_with`); an existing file only with
+        ``overwrite=True``."""
         self._write_attrs()
-        return self.idata.to_netcdf(str(path))
+        return write_with(path, self.idata.to_netcdf, overwrite=overwrite, name="path")
 
     @classmethod
     def from_netcdf(cls, path: str | os.PathLike[str]) -> BiasPosterior:

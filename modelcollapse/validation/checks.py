@@ -37,6 +37,7 @@ Kolmogorov-Smirnov test. A check passes when :math:`|z| \le` :data:`Z_TOL`.
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import math
@@ -165,19 +166,26 @@ class ValidationReport:
                 "seed": int(self.seed), "n_checks": len(self.checks),
                 "n_failed": len(self.failures), "z_tol": Z_TOL, "skipped": list(self.skipped)}
 
-    def to_json(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`to_dict` as JSON (strict: no NaN)."""
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(jsonable(self.to_dict()), fh, indent=1, allow_nan=False)
+    def to_json(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+        """Write :meth:`to_dict` as JSON (strict: no NaN), atomically; an existing file only
+        with ``overwrite=True`` (:func:`modelcollapse.outputs.write_text`)."""
+        from modelcollapse.outputs import write_text
 
-    def to_csv(self, path: str | os.PathLike[str]) -> None:
-        """Write one row per check: ``name, theory, mc, se, z, passed``."""
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["name", "theory", "mc", "se", "z", "passed"])
-            for c in self.checks:
-                writer.writerow([c.name, repr(float(c.theory)), repr(float(c.mc)),
-                                 repr(float(c.se)), repr(float(c.z)), c.passed])
+        write_text(path, json.dumps(jsonable(self.to_dict()), indent=1, allow_nan=False),
+                   overwrite=overwrite, name="path")
+
+    def to_csv(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+        """Write one row per check: ``name, theory, mc, se, z, passed``; atomically, an
+        existing file only with ``overwrite=True``."""
+        from modelcollapse.outputs import write_text
+
+        buf = io.StringIO(newline="")
+        writer = csv.writer(buf)
+        writer.writerow(["name", "theory", "mc", "se", "z", "passed"])
+        for c in self.checks:
+            writer.writerow([c.name, repr(float(c.theory)), repr(float(c.mc)),
+                             repr(float(c.se)), repr(float(c.z)), c.passed])
+        write_text(path, buf.getvalue(), overwrite=overwrite, name="path")
 
     def __str__(self) -> str:
         width = min(100, max([len(c.name) for c in self.checks] + [5]))
@@ -821,10 +829,7 @@ def run_validate(*, quick: bool = False, seed: int = 0, families: Sequence[str] 
         report.checks.extend(extra_checks())
     result = report.to_dict()
     if path:
-        from modelcollapse.outputs import write_with
-
-        write_with(path, report.to_csv if path.endswith(".csv") else report.to_json,
-                   overwrite=overwrite, name="the output file")
+        (report.to_csv if path.endswith(".csv") else report.to_json)(path, overwrite=overwrite)
         result["files"] = [path]
     if echo:
         print(report)
