@@ -468,6 +468,8 @@ def _theory_of(values: Mapping[str, Any], key: str, fam: Family, comp: Component
         return None
     if isinstance(val, dict):
         val = val.get(comp.parameter)
+        if val is None:  # this parameter has no closed form (the pooled S^2's variance)
+            return None
     if isinstance(val, list):
         if comp.rule == "logdet":
             return None
