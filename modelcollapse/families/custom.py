@@ -553,7 +553,7 @@ def from_log_density(
     name: str,
     *,
     parameter: str,
-    log_density: str,
+    log_density: str | sp.Expr,
     support: tuple[str, str] = ("-oo", "oo"),
     variable: str = "x",
     domain: str = "positive",
@@ -586,7 +586,7 @@ def from_log_density(
         Family name: lowercase letters, digits and hyphens.
     parameter : str
         Name of the parameter :math:`\theta`.
-    log_density : str
+    log_density : str or sympy.Expr
         :math:`\log f(x\mid\theta)` as text in ``variable`` and ``parameter`` (numbers,
         ``+ - * / **``, ``log``, ``exp``, ``sqrt``, ``pi``, ``e``).
     support : tuple of str
