@@ -588,7 +588,8 @@ def from_log_density(
         Name of the parameter :math:`\theta`.
     log_density : str or sympy.Expr
         :math:`\log f(x\mid\theta)` as text in ``variable`` and ``parameter`` (numbers,
-        ``+ - * / **``, ``log``, ``exp``, ``sqrt``, ``pi``, ``e``).
+        ``+ - * / **``, ``log``, ``exp``, ``sqrt``, ``pi``, ``e``), or a SymPy expression in
+        symbols of those names (sympy.Expr accepted: same whitelist).
     support : tuple of str
         The support :math:`(a, b)` of the density; numbers or ``"oo"``, ``"-oo"``,
         ``"inf"``, ``"-inf"``. It may not depend on the parameter.
