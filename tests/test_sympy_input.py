@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from modelcollapse.families.custom import from_moment_map
+from modelcollapse.families.custom import fisher_information, from_log_density, from_moment_map
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory.derive import derive
 from modelcollapse.validation import simulate
@@ -56,3 +56,14 @@ def test_sympy_moment_map_goes_through_the_whitelist(mean, match) -> None:
 def test_schedule_refuses_a_sympy_function_outside_the_whitelist() -> None:
     with pytest.raises(ValueError, match="function sin"):
         derive("gaussian-variance", schedule=n0 * sp.sin(t), T=5)
+
+
+def test_log_density_from_sympy_equals_text() -> None:
+    lam, x = sp.symbols("lam x")
+    sym = from_log_density("sympy-input-d", parameter="lam", log_density=sp.log(lam) - lam * x,
+                           support=("0", "oo"))
+    txt = from_log_density("sympy-input-e", parameter="lam", log_density="log(lam) - lam*x",
+                           support=("0", "oo"))
+    assert sp.simplify(fisher_information(sym) - fisher_information(txt)) == 0
+    info = fisher_information(sym)  # exponential: 1/lambda^2, at lambda = 2
+    assert info.subs({s: 2 for s in info.free_symbols}) == sp.Rational(1, 4)
