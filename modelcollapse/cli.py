@@ -541,10 +541,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _leave_now(status: int) -> None:
     """Exit the process at once after the atexit handlers: the interpreter's teardown takes
-    seconds once PyMC was imported, and every temporary output is already removed."""
+    seconds once PyMC was imported, and every temporary output is already removed. What the
+    handlers print is dropped (a Dask cluster cut off while starting complains at length)."""
     import atexit
+    import io
+    import multiprocessing
 
-    atexit._run_exitfuncs()
+    for child in multiprocessing.active_children():  # Dask workers, PyMC chains: now
+        with contextlib.suppress(Exception):
+            child.kill()
+    sys.stderr.flush()
+    with contextlib.redirect_stderr(io.StringIO()):
+        atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
