@@ -61,7 +61,15 @@ try:
     from modelcollapse.inference import fit_bias
 except MissingExtraError as exc:
     result["python"] = [type(exc).__name__, isinstance(exc, ModuleNotFoundError), str(exc)]
-import modelcollapse.theory, modelcollapse.validation  # the core's public packages
+import importlib, pkgutil, modelcollapse
+failed = {{}}  # every module of the package, imported: which need an extra
+for info in pkgutil.walk_packages(modelcollapse.__path__, "modelcollapse."):
+    if not info.name.endswith("__main__"):
+        try:
+            importlib.import_module(info.name)
+        except ImportError as exc:
+            failed[info.name] = exc.name
+result["failed_imports"] = failed
 result["files"] = sorted(os.listdir(tmp))
 result["imported"] = sorted(n for n in {blocked!r} if sys.modules.get(n) is not None)
 print(json.dumps(result))
@@ -92,6 +100,16 @@ def test_lean_core_derives_and_simulates_without_the_extras(lean) -> None:
     se = (variance / mc["reps"]) ** 0.5
     assert abs(mc["mean"] - 1.0) < 5 * se
     assert lean["imported"] == []
+
+
+def test_only_the_pymc_modules_need_the_inference_extra(lean) -> None:
+    failed = lean["failed_imports"]
+    # the model and the fit import PyMC (and what builds on them); everything else, the studies
+    # included, imports without any extra
+    assert {"modelcollapse.inference.model", "modelcollapse.inference.fit"} <= set(failed)
+    assert all(name.startswith("modelcollapse.inference.") for name in failed), failed
+    assert set(failed.values()) <= {"pymc", "pytensor", "arviz"}, failed
+    assert not {"modelcollapse.inference.data", "modelcollapse.inference.answers"} & set(failed)
 
 
 def test_a_missing_extra_is_one_line_and_exit_2_before_any_file(lean) -> None:
