@@ -157,6 +157,10 @@ def test_result_containers(diabetes_run):
     ds = diabetes_run.to_dataset()
     assert ds["mse"].dims == ("variant", "schedule", "t")
     np.testing.assert_allclose(ds["mse"].values, diabetes_run.mse)
+    for name in (*ds.data_vars, *ds.coords):  # self-describing, as simulate's Datasets
+        assert ds[name].attrs.get("long_name") and ds[name].attrs.get("description"), name
+    assert all(ds[name].attrs.get("units") for name in ds.data_vars)
+    assert ds.attrs["version"]
     d = diabetes_run.to_dict()
     assert d["kind"] == "linear" and len(d["mse"][0][0]) == 16
 

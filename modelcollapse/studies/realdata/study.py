@@ -112,6 +112,7 @@ from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.studies.realdata.fitters import SeparationError, fit_linear, fit_logistic
 from modelcollapse.studies.realdata.tables import Table, load_table
+from modelcollapse.validation.metadata import describe
 
 __all__ = ["run_realdata", "RealDataResult", "SCHEDULES", "VARIANTS", "LOGISTIC_RIDGE",
            "DEGENERATE_ETA", "FULL", "QUICK"]
@@ -211,6 +212,30 @@ def _generation(
 # ----------------------------------------------------------------------------------------
 # the study
 # ----------------------------------------------------------------------------------------
+_SQUARED = "(as the coefficients)^2"  # coefficients of standardised covariates
+#: long_name, units (None for an index or label) and description of the Dataset's variables
+_VARIABLES = {
+    "variant": ("generation-0 variant", None, "synthetic: generation 0 drawn from theta*; "
+                "real: generation 0 fitted on real responses"),
+    "schedule": ("schedule", None, "the schedule of sample sizes n_t"),
+    "coef": ("coefficient", None, "the intercept and the standardised covariates"),
+    "mse": ("mean squared error", _SQUARED,
+            "mean over replications of ||theta_t - theta*||^2"),
+    "mse_se": ("standard error of the mean squared error", _SQUARED,
+               "Monte Carlo standard error of mse"),
+    "median": ("median squared error", _SQUARED,
+               "median over replications of ||theta_t - theta*||^2"),
+    "theory": ("asymptotic mean squared error", _SQUARED,
+               "tr(I^-1) (1/n0 + S_T), or tr(V)/n0 + tr(I^-1) S_T for the real variant"),
+    "degenerate": ("fraction of degenerate fits", "1",
+                   "fraction of logistic fits with a fitted probability within 1e-13 of 0 or 1"),
+    "z": ("z-score", "1", "(mse - theory) / mse_se"),
+    "n_t": ("sample size", "points", "points fitted at generation t"),
+    "theta_star": ("full-table fit", "as the coefficients",
+                   "the coefficients fitted on the whole table, the walk's true value"),
+}
+
+
 @dataclass
 class RealDataResult:
     """Error trajectories of the recursion on a real table, with the asymptotic theory.
@@ -301,7 +326,7 @@ class RealDataResult:
             }
         )
         ds.attrs["notes"] = "; ".join(self.notes)
-        return ds
+        return describe(ds, _VARIABLES)
 
     def __str__(self) -> str:
         lines = [
