@@ -140,3 +140,30 @@ def test_dask_simulate_stops_on_sigint(tmp_path):
     seconds, err = interrupt(proc)
     assert_interrupted(proc, seconds, err, limit=5.0)
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_python_api_simulate_stops_its_threads_on_ctrl_c(tmp_path):
+    """In Python (a notebook), Ctrl-C reaches the main thread only; the worker threads stop
+    at their next generation instead of running to the end, and the next call works."""
+    script = textwrap.dedent("""
+        import os, signal, threading, time
+        from modelcollapse.validation import simulate
+        sent = []
+        def fire():
+            time.sleep(2.0)
+            sent.append(time.perf_counter())
+            os.kill(os.getpid(), signal.SIGINT)
+        threading.Thread(target=fire, daemon=True).start()
+        try:
+            simulate("gaussian-variance", T=50000, reps=200000, workers=2, progress=False)
+        except KeyboardInterrupt:
+            print(time.perf_counter() - sent[0])
+        ds = simulate("gaussian-variance", T=5, reps=100, workers=2, progress=False)
+        print(int(ds.attrs["reps"]))
+        """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    seconds, reps = proc.stdout.split()
+    assert float(seconds) < STOP_WITHIN and reps == "100"

@@ -245,8 +245,11 @@ def _run_local(spec: Spec, groups: list[range], workers: int | None, progress: b
     if show_progress(progress):  # a terminal or a notebook
         bar = progress_bar((T + 1) * len(groups), f"simulate {spec.family.name}", unit="gen")
     lock = threading.Lock()
+    stop = threading.Event()
 
     def tick(k: int) -> None:
+        if stop.is_set():  # called every generation: a worker thread ends here
+            raise KeyboardInterrupt
         if bar is not None:
             with lock:
                 bar.update(k)
@@ -255,7 +258,11 @@ def _run_local(spec: Spec, groups: list[range], workers: int | None, progress: b
         if len(groups) == 1 or workers == 1:
             return [run_blocks(spec, g, tick) for g in groups]
         with ThreadPoolExecutor(max_workers=min(workers, len(groups))) as pool:
-            return list(pool.map(lambda g: run_blocks(spec, g, tick), groups))
+            try:
+                return list(pool.map(lambda g: run_blocks(spec, g, tick), groups))
+            except BaseException:  # Ctrl-C (only the main thread sees it): stop the workers
+                stop.set()  # before the pool waits for them
+                raise
     finally:
         if bar is not None:
             bar.close()
