@@ -74,6 +74,10 @@ def _quiet(verbose: bool) -> Iterator[None]:
     level = logger.level
     if not verbose:
         logger.setLevel(logging.ERROR)  # ConvergenceWarning reports what matters
+    # ArviZ's diagnostics use numba when it is installed (nutpie brings it) and compile on
+    # first use, about 0.5 s per process: numpy is as fast on arrays of a few thousand draws
+    numba = az.Numba.numba_flag
+    az.Numba.numba_flag = False
     try:
         with warnings.catch_warnings():
             # pip-installed PyTensor without a BLAS: slower matrix products, which these
@@ -87,6 +91,7 @@ def _quiet(verbose: bool) -> Iterator[None]:
             yield
     finally:
         logger.setLevel(level)
+        az.Numba.numba_flag = numba
 
 
 def _extreme(arrays: list[np.ndarray], how: Any) -> float:
@@ -353,7 +358,7 @@ class BiasPosterior:
     def stats(self, name: str) -> dict[str, float]:
         """``mean``, ``sd``, ``hdi_low``, ``hdi_high`` of one variable (the JSON form)."""
         x = self.draws(name)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with _quiet(False), np.errstate(invalid="ignore", divide="ignore"):
             low, high = az.hdi(x, hdi_prob=self.hdi_prob)
         return {"mean": float(x.mean()), "sd": float(x.std(ddof=1)), "hdi_low": float(low),
                 "hdi_high": float(high)}
