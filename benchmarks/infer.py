@@ -1,4 +1,4 @@
-"""Benchmarks of the Bayesian part (SPEC section 6): cold fit, warm refit, collapse table, SBC.
+"""Benchmarks of the posterior of the bias: cold fit, warm refit, collapse table, SBC.
 
 Run ``python benchmarks/infer.py``; record the output in docs/benchmarks.md. Targets (2 cores,
 4 chains x 1000 tuning + 1000 draws): warm refit (compiled model, new data) <= 1 s for 600

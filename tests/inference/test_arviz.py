@@ -86,7 +86,7 @@ def test_inference_data_groups_and_named_dims(post, data):
 
 def test_pointwise_log_likelihood_is_the_gamma_density(post, data):
     """Each transition's log-likelihood is scipy's Gamma(k, scale c/k) density of the ratio,
-    k = (n - 1)/2 (SPEC section 6)."""
+    k = (n - 1)/2 (the variance family's step law)."""
     tr = data.transitions()
     n, y = tr["n"].astype(float), tr["current"] / tr["previous"]
     k = (n - 1) / 2
