@@ -15,53 +15,35 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from modelcollapse.families import Family, get_family
+from modelcollapse.theory.latex import _symbols, row_label
+
 if TYPE_CHECKING:
     from modelcollapse.theory.derive import Derivation
 
 __all__ = ["Row", "rows", "to_html", "to_latex"]
 
-# key -> LaTeX label; theta stands for the parameter named by a key's suffix (mean_T_mu)
-LABELS = {
-    "mean_T": r"\mathbb{E}\,\hat\theta_T",
-    "variance_T": r"\operatorname{Var}\hat\theta_T",
-    "step_law": r"\hat\theta_t \mid \hat\theta_{t-1}",
-    "log_mean_T": r"\mathbb{E}\log(\hat\theta_T/\theta^*)",
-    "log_variance_T": r"\operatorname{Var}\log(\hat\theta_T/\theta^*)",
-    "collapse_probability_T": r"P(\text{absorbed by } T)",
-    "squared_error_T": r"\mathbb{E}\lVert\hat\theta_T - \theta^*\rVert^2",
-    "moment_T": r"\mathbb{E}\,\hat\theta_T^{\,r}",
-    "inverse_sum_T": r"\textstyle\sum_{t \le T} 1/n_t",
-    "inverse_sum_limit": r"\textstyle\sum_{t \ge 1} 1/n_t",
-    "collapse_condition": r"\text{collapses iff}",
-    "optimal_real_weight": r"w^*",
-    "real_weight": r"w",
-    "real_ratio": r"K",
-    "schedule": r"\text{schedule}",
-}
 # shown in the header, not as rows
 VERDICT = ("collapses", "required_growth_exponent")
 
 
 @dataclass(frozen=True)
 class Row:
-    """One displayed result: its key, LaTeX label, value as text (or None) and formula as
-    LaTeX (or None)."""
+    """One displayed result: its key, LaTeX label, the relation of label to formula (``=``,
+    ``:`` or ``\\sim``), value as text (or None) and formula as LaTeX (or None)."""
 
     key: str
     label: str
+    relation: str
     value: str | None
     formula: str | None
 
 
-def _label(key: str, param: str | None) -> str:
-    base = LABELS.get(key, rf"\text{{{key.replace('_', ' ')}}}")
-    if param is None:
-        return base
-    return base.replace(r"\hat\theta", rf"\hat\theta^{{({_texttt(param)})}}")
-
-
-def _texttt(name: str) -> str:
-    return r"\mathrm{" + name.replace("_", r"\_") + "}"
+def _family(result: Derivation) -> Family | None:
+    try:
+        return get_family(result.family)
+    except (ValueError, TypeError):  # a user family that was never registered
+        return None
 
 
 def _number(value: Any) -> str:
@@ -87,6 +69,13 @@ def rows(result: Derivation) -> list[Row]:
     ['mean_T', 'variance_T', 'log_mean_T']
     """
     formulas = result.latex()
+    symbols = _symbols(result, _family(result))  # the labels of the LaTeX export
+    horizon = r"\infty" if math.isinf(result.T) else "T"
+
+    def row(key: str, param: str | None, value: str | None, formula: str | None) -> Row:
+        label, relation = row_label(key, symbols.get(param or "", symbols[""]), horizon=horizon)
+        return Row(key, label, relation, value, formula)
+
     used: set[str] = set()
     out: list[Row] = []
     for key, value in result.values.items():
@@ -96,24 +85,24 @@ def rows(result: Derivation) -> list[Row]:
             for param, val in value.items():
                 name = f"{key}_{param}"
                 used.add(name)
-                out.append(Row(key, _label(key, param), _number(val), formulas.get(name)))
+                out.append(row(key, param, _number(val), formulas.get(name)))
         else:
             used.add(key)
             if value is None and key not in formulas:  # not defined for this family
                 continue
-            out.append(Row(key, _label(key, None), _number(value), formulas.get(key)))
+            out.append(row(key, None, _number(value), formulas.get(key)))
     for name, tex in formulas.items():
         if name in used or name in VERDICT:
             continue
         key, param = _split(name, result)
-        out.append(Row(key, _label(key, param), None, tex))
+        out.append(row(key, param, None, tex))
     return out
 
 
 def _split(name: str, result: Derivation) -> tuple[str, str | None]:
     """``step_law_sigma2`` -> (``step_law``, ``sigma2``) for a parameter's own formula."""
     for param in result.step_laws:
-        if name.endswith(f"_{param}") and name[: -len(param) - 1] in LABELS:
+        if name.endswith(f"_{param}"):
             return name[: -len(param) - 1], param
     return name, None
 
@@ -171,6 +160,18 @@ def _text(s: str) -> str:
     return r"\text{" + escaped.replace("&", r"\&").replace("#", r"\#") + "}"
 
 
+def _tex_value(value: str) -> str:
+    """A number in math (``1.5e-05`` as :math:`1.5 \\times 10^{-5}`), anything else as text."""
+    try:
+        number = float(value)
+    except ValueError:
+        return _text(value)
+    if math.isinf(number):
+        return r"\infty" if number > 0 else r"-\infty"
+    mantissa, _, exponent = value.partition("e")
+    return mantissa if not exponent else rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
 def to_latex(result: Derivation) -> str:
     r"""One ``aligned`` block: the setting, the verdict, :math:`p^*`, then
     ``label = formula = value`` per result.
@@ -184,8 +185,7 @@ def to_latex(result: Derivation) -> str:
     verdict, p = _verdict(result)
     lines = [rf"&{_text(title)}\quad {setting}", rf"&\text{{{verdict}}}", rf"p^* &= {p}"]
     for r in rows(result):
-        parts = [part for part in (r.formula, None if r.value is None else _text(r.value))
+        parts = [part for part in (r.formula, None if r.value is None else _tex_value(r.value))
                  if part]
-        relation = r"\quad" if r.key == "collapse_condition" else "="
-        lines.append(rf"{r.label} &{relation} " + " = ".join(parts))
+        lines.append(rf"{r.label} &{r.relation} " + " = ".join(parts))
     return "$$\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}$$"

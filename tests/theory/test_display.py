@@ -69,4 +69,4 @@ def test_latex_shows_values_and_formulas() -> None:
     assert tex.startswith("$$\\begin{aligned}") and tex.endswith("\\end{aligned}$$")
     assert r"\text{collapses}" in tex and r"p^* &= 1" in tex
     assert d.latex()["variance_T"] in tex and f"{d.values['variance_T']:.6g}" in tex
-    assert r"\text{collapses iff} &\quad \sum_{t=1}^{\infty} \frac{1}{n_{t}} = \infty" in tex
+    assert r"\text{collapse iff} &: \sum_{t=1}^{\infty} \frac{1}{n_{t}} = \infty" in tex
