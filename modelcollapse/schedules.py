@@ -1066,8 +1066,7 @@ class Schedule:
         >>> Schedule("n0*t**2", n0=1).power_sum(2, 0.5)
         1.5
         """
-        if not (isinstance(a, int | float) and not isinstance(a, bool) and a > 0):
-            raise ValueError(f"the exponent a must be a number > 0, got {a!r}")
+        a = real("the exponent a", a, low=0, low_open=True)
         if isinstance(T, float) and math.isinf(T) and T > 0:
             return self._power_sum_limit(float(a))
         sizes = self.sizes(T)[1:]

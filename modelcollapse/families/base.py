@@ -257,6 +257,9 @@ class Family:
 
     def estimator(self, name: str | None = None) -> Estimator:
         name = self.default_estimator if name is None else name
+        if not isinstance(name, str):  # a wrong kind, not an unknown name
+            raise TypeError(f"estimator must be a str, one of {', '.join(self.estimators)}, "
+                            f"got {name!r}")
         if name not in self.estimators:
             allowed = ", ".join(self.estimators)
             raise ValueError(f"unknown estimator {name!r} for {self.name}; allowed: {allowed}")

@@ -79,7 +79,7 @@ from typing import Any, get_args
 import sympy as sp
 
 from modelcollapse import symbols
-from modelcollapse.arguments import choice, integer, real
+from modelcollapse.arguments import choice, flag, integer, real
 from modelcollapse.expressions import as_expression, parse_expression
 from modelcollapse.families.base import Domain, Estimator, Family, Kind, Parameter
 from modelcollapse.families.laws import Law, Normal
@@ -289,6 +289,7 @@ def _smallest_size(family: str, theta: sp.Symbol, default: float, exprs: dict[st
 def _user_family(name: str, title: str, p: Parameter, estimator: Estimator, *, origin: str,
                  texts: Mapping[str, str], fisher: sp.Expr | None = None,
                  theta_star: float | None = None, register: bool = False) -> UserFamily:
+    register = flag("register", register)
     fam = UserFamily(
         name=name,
         title=title,
@@ -642,7 +643,9 @@ def from_log_density(
         raise ValueError(f"variable and parameter must differ, both are {variable!r}")
     min_size = integer("min_size", min_size, low=1)
     named = _constants(constants, name, (parameter, variable))
-    if not isinstance(support, tuple | list) or len(support) != 2:
+    if not isinstance(support, tuple | list):
+        raise TypeError(f"support must be a pair (low, high), got {support!r}")
+    if len(support) != 2:
         raise ValueError(f"support must be a pair (low, high), got {support!r}")
     lo, hi = (_bound(b, name) for b in support)
     if not bool(lo < hi):

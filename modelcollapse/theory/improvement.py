@@ -185,6 +185,10 @@ def improvement_probability(
 
 
 def _check_covariance(covariance: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    if covariance is None or isinstance(covariance, str | bytes | bool):
+        # (numpy would read None as nan and a numeric string as a number)
+        raise TypeError(f"covariance must be a real symmetric positive-definite d x d array, "
+                        f"got covariance = {covariance!r}")
     try:
         v = np.asarray(covariance, dtype=float)
     except (TypeError, ValueError):

@@ -129,6 +129,8 @@ def family_improvement_probability(
     seed = integer("seed", seed, low=0)
     if method is not None:
         method = choice("method", method, IMPROVEMENT_METHODS)
+    if bias is not None and not isinstance(bias, Bias):
+        raise TypeError(f"bias must be a Bias, got {type(bias).__name__}")
     bias = bias if bias is not None and bias.active else None
     values = parameter_values(fam, params, dim=None if not fam.vector else dim)
     theta = fam.parameters[0].symbol

@@ -476,7 +476,7 @@ def _user_family():
     ({"seed": -1}, r"seed must be an integer >= 0, got -1"),
     ({"mode": "fast"}, r"mode must be one of exact, brute, normal, got 'fast'"),
     ({"backend": "spark"}, r"backend must be one of local, dask, got 'spark'"),
-    ({"workflow": "blend"}, r"workflow must be replace, accumulate or mix, got 'blend'"),
+    ({"workflow": "blend"}, r"workflow must be one of replace, accumulate, mix, got 'blend'"),
     ({"threshold": 0.0}, r"threshold must be in \(0, 1\), got 0.0"),
     ({"threshold": 1.0}, r"threshold must be in \(0, 1\), got 1.0"),
     ({"threshold": -0.5}, r"threshold must be in \(0, 1\)"),
