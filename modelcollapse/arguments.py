@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["integer", "real", "probability", "choice"]
+__all__ = ["integer", "real", "probability", "choice", "flag", "mapping", "names"]
 
 T = TypeVar("T")
 
@@ -211,6 +211,69 @@ def choice(name: str, value: Any, allowed: Iterable[T], *, repeat_name: bool = F
         except (TypeError, ValueError):  # e.g. an array compared elementwise
             continue
     raise ValueError(_message(name, text, value, repeat_name))
+
+
+def flag(name: str, value: Any) -> bool:
+    """``value`` as a ``bool``: only ``True``/``False`` (or a numpy bool); anything else, such
+    as the string ``"no"`` (which Python would take as true) or 1, is ``TypeError``.
+
+    Examples
+    --------
+    >>> flag("quick", True)
+    True
+    >>> flag("quick", "no")
+    Traceback (most recent call last):
+    ...
+    TypeError: quick must be True or False, got 'no'
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(_message(name, "True or False", value, False))
+    return bool(value)
+
+
+def mapping(name: str, value: Any, *, allow_none: bool = True) -> dict:
+    """``value`` as a ``dict`` (a copy; ``{}`` for None when ``allow_none``); anything that is
+    not a mapping, such as a list of pairs, is ``TypeError``.
+
+    Examples
+    --------
+    >>> mapping("params", {"p": 0.2})
+    {'p': 0.2}
+    >>> mapping("params", [("p", 0.2)])
+    Traceback (most recent call last):
+    ...
+    TypeError: params must be a mapping such as {'name': value}, got [('p', 0.2)]
+    """
+    if value is None and allow_none:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(_message(name, "a mapping such as {'name': value}", value, False))
+    return dict(value)
+
+
+def names(name: str, value: Any, *, allow_none: bool = True) -> list[str] | None:
+    """``value`` as a list of strings (None passes when ``allow_none``). A lone string is
+    ``TypeError`` (it would be read letter by letter), as is a member that is not a string.
+
+    Examples
+    --------
+    >>> names("families", ("poisson", "bernoulli"))
+    ['poisson', 'bernoulli']
+    >>> names("families", "poisson")
+    Traceback (most recent call last):
+    ...
+    TypeError: families must be a list of names such as ['poisson'], got 'poisson'
+    """
+    if value is None and allow_none:
+        return None
+    allowed = "a list of names such as ['poisson']"
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise TypeError(_message(name, allowed, value, False))
+    out = list(value)
+    for item in out:
+        if not isinstance(item, str):
+            raise TypeError(_message(name, allowed, value, False))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

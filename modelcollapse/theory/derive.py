@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 from modelcollapse import symbols
-from modelcollapse.arguments import choice, integer, real
+from modelcollapse.arguments import choice, integer, mapping, real
 from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.guards import MAX_DIMENSION, check_dimension
@@ -60,7 +60,7 @@ def parameter_values(family: Family, params: Mapping[str, Any] | None = None, *,
     >>> parameter_values(get_family("categorical"), {"p": (0.2, 0.8)})["p"].tolist()
     [0.2, 0.8]
     """
-    params = dict(params or {})
+    params = mapping("params", params)
     names = [p.name for p in (*family.parameters, *family.constants)]
     for key in params:
         if key not in names:

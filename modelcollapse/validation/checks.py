@@ -51,7 +51,7 @@ from typing import Any, Final
 import numpy as np
 from scipy import special, stats
 
-from modelcollapse.arguments import integer
+from modelcollapse.arguments import flag, integer
 from modelcollapse.families import Bias, Family, family_names, get_family
 from modelcollapse.families.laws import BinomialMean, MultinomialMean, Normal, PoissonMean
 from modelcollapse.jsonable import jsonable
@@ -751,6 +751,7 @@ def validate(*, quick: bool = False, seed: int = 0, progress: bool | None = None
     (True, True)
     """
     seed = integer("seed", seed, low=0)
+    quick = flag("quick", quick)
     known = family_names()
     if families is None:
         chosen = [get_family(name) for name in known]

@@ -26,7 +26,7 @@ from modelcollapse.arguments import choice, integer, probability
 from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.progress import progress_bar, show_progress
 from modelcollapse.schedules import Schedule
-from modelcollapse.theory.derive import _mix_arguments, parameter_values
+from modelcollapse.theory.derive import _as_schedule, _mix_arguments, parameter_values
 from modelcollapse.validation.engine import (
     BLOCK,
     Spec,
@@ -152,8 +152,7 @@ def simulate(
         return grid(simulate, family, arguments, sweep)
     fam = get_family(family)
     est = fam.estimator(estimator)
-    if workflow not in ("replace", "accumulate", "mix"):
-        raise ValueError(f"workflow must be replace, accumulate or mix, got {workflow!r}")
+    workflow = choice("workflow", workflow, ("replace", "accumulate", "mix"))
     pooled_data = workflow == "accumulate" and not est.pools_as_mean
     if mode is None:  # the exact law where the family declares one
         mode = "brute" if pooled_data else "exact" if est.exact else "normal"
@@ -171,14 +170,15 @@ def simulate(
     T = integer("T", T, low=0)
     seed = integer("seed", seed, low=0)
     threshold = probability("threshold", threshold)
+    if bias is not None and not isinstance(bias, Bias):
+        raise TypeError(f"bias must be a Bias, got {type(bias).__name__}")
     bias = bias if bias is not None and bias.active else None
     if bias is not None and workflow == "accumulate":
         raise ValueError("bias is not supported with the accumulate workflow")
     if bias is not None:  # refuse bias on a probability up front, as the theory does
         for p in fam.parameters:
             fam.moment_map(p.name, est.name, bias)
-    schedule = Schedule(schedule) if isinstance(schedule, str | sp.Expr) else (
-        schedule or Schedule("n0"))
+    schedule = _as_schedule(schedule)  # text, SymPy or a Schedule; TypeError for the rest
     values = parameter_values(fam, params, dim=dim)
     d = len(values[fam.parameters[-1].name]) if fam.vector else 1
     fam = fam.at_dimension(d)  # laws in d (least squares)
