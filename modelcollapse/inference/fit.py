@@ -567,6 +567,10 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
                               model=model, target_accept=target_accept, nuts_sampler="nutpie",
                               nuts_sampler_kwargs={"low_rank_modified_mass_matrix": True},
                               **kwargs)
+            # nutpie also stores the unconstrained values (b_logodds__, ...): the posterior
+            # keeps the model's variables, as PyMC's sampler gives them
+            internal = [v for v in idata.posterior.data_vars if str(v).endswith("__")]
+            idata.posterior = idata.posterior.drop_vars(internal)
         _add_log_likelihood(idata, model)
         if predictive:
             _add_posterior_predictive(idata, model, seed)

@@ -182,6 +182,10 @@ def test_nutpie_asked_for_but_missing():
 def test_nutpie_recovers_too():
     post = fit_bias(trajectories(), draws=500, tune=500, chains=2, seed=1, sampler="nutpie")
     assert post.sampler == "nutpie" and post.divergences == 0 and post.rhat_max < 1.01
+    # the same ArviZ groups and named dims as with PyMC's sampler
+    assert post.idata.log_likelihood["ratio"].dims == ("chain", "draw", "transition")
+    assert post.idata.observed_data["ratio"].dims == ("transition",)
+    assert not [v for v in az.summary(post.idata).index if v.endswith("__")]
     for name, truth in (("kappa", 2.0), ("alpha", 0.5)):
         s = post.stats(name)
         assert s["hdi_low"] < truth < s["hdi_high"], (name, s)
