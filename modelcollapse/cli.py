@@ -391,9 +391,14 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"--epsilon must be in (0, 1), got {args.epsilon}")
     # --family: a built-in name or a family file; the data carry the Family from here on
     data = load_trajectories(args.data, family=args.family)
+    from modelcollapse.arguments import integer
     from modelcollapse.guards import check_posterior
 
-    check_posterior(args.draws, args.chains, data.n_transitions)  # before PyMC's seconds
+    # checked before PyMC is imported (seconds); fit_bias checks them again for the API
+    for name, value, low in (("draws", args.draws, 1), ("tune", args.tune, 0),
+                             ("chains", args.chains, 1)):
+        integer(f"--{name}", value, low=low)
+    check_posterior(args.draws, args.chains, data.n_transitions)
     family = data.family_def
     n0 = args.n0 if args.n0 is not None else int(max(data.n))
     schedules = {text: Schedule(text, n0=n0) for text in (args.future_schedule or DEFAULT_FUTURE)}
