@@ -284,3 +284,64 @@ def test_figures_are_bit_reproducible(tmp_path):
     first = draw(tmp_path / "a")
     assert draw(tmp_path / "b") == first
     assert b"CreationDate" not in (tmp_path / "a" / "fig.pdf").read_bytes()
+
+
+def test_csv_input_must_be_a_regular_file(tmp_path, capsys):
+    """A FIFO would block and /dev/zero never ends: both are refused at once, as a folder."""
+    from modelcollapse.csvreader import read_csv
+
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    for path, pattern in ((fifo, "not a regular file"), ("/dev/zero", "not a regular file"),
+                          (tmp_path, "is a folder")):
+        start = time.perf_counter()
+        with pytest.raises(OSError, match=pattern):
+            read_csv(path)
+        assert time.perf_counter() - start < 2
+    assert main(["infer", str(fifo), "--json"]) == 2
+    assert "not a regular file" in one_error_line(capsys)
+
+
+@pytest.mark.slow
+def test_reproduce_is_bit_reproducible(tmp_path):
+    """Two quick runs with one seed: every file the same bytes (results.json apart from its
+    run time and its own folder's paths)."""
+    import json
+
+    from modelcollapse.studies.reproduce import run_reproduce
+
+    runs = [run_reproduce(tmp_path / name, quick=True, seed=3, progress=False)
+            for name in ("a", "b")]
+    a, b = tree(tmp_path / "a"), tree(tmp_path / "b")
+    a.pop("results.json"), b.pop("results.json")
+    assert a == b and len(a) > 30
+    for run, name in zip(runs, "ab", strict=True):
+        run.pop("seconds")
+        assert json.loads(json.dumps(run).replace(str(tmp_path / name), "X")) == \
+            json.loads(json.dumps(runs[0]).replace(str(tmp_path / "a"), "X"))
+
+
+@pytest.mark.slow
+def test_reproduce_with_user_data_lands_in_the_folder(tmp_path, monkeypatch):
+    """--data: F7 is drawn again with the user's table inside the temporary folder (the
+    figure steps are left out here), and the folder appears complete."""
+    import numpy as np
+
+    from modelcollapse.studies import reproduce
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    y = x @ [1.0, -0.5] + rng.normal(size=200)
+    data = tmp_path / "mine.csv"
+    data.write_text("a,b,y\n" + "".join(f"{u:.17g},{v:.17g},{w:.17g}\n"
+                                         for (u, v), w in zip(x, y, strict=True)))
+    monkeypatch.setattr(reproduce, "STEPS", (("F7", "real-data study",
+                                              reproduce.f7_realdata.make),))
+    results = reproduce.run_reproduce(tmp_path / "r", quick=True, progress=False,
+                                      data=data, target="y")
+    names = sorted(p.name for p in (tmp_path / "r").iterdir())
+    assert names == ["F7_realdata.csv", "F7_realdata.pdf", "F7_realdata.png", "macros.tex",
+                     "results.json"]
+    assert "mine" in (tmp_path / "r" / "F7_realdata.csv").read_text()
+    assert all(Path(f).parent == tmp_path / "r" for f in results["files"])
+    assert sorted(os.listdir(tmp_path)) == ["mine.csv", "r"]

@@ -151,7 +151,8 @@ def _run(folder: Path, final: Path, *, quick: bool, seed: int, progress: bool | 
     if data is not None:
         from modelcollapse.studies.realdata import figure_realdata
 
-        extra = figure_realdata(folder, quick=quick, seed=seed, data=data, target=target)
+        extra = figure_realdata(folder, quick=quick, seed=seed, data=data, target=target,
+                                overwrite=True)  # F7 again, with the user's table
         run.files += [f for f in extra if f not in run.files]
     macros_path = folder / "macros.tex"
     macros_path.write_text(macros_text(run.macros, quick=quick, seed=int(seed)))

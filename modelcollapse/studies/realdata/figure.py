@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from modelcollapse.outputs import atomic_paths, check_output
 from modelcollapse.studies.figures.style import PDF_METADATA, new_figure
 from modelcollapse.studies.realdata.study import RealDataResult, run_realdata
 from modelcollapse.studies.realdata.tables import DATASETS
@@ -51,15 +52,22 @@ def figure_realdata(
     seed: int = 0,
     data: str | None = None,
     target: str | None = None,
+    overwrite: bool = False,
 ) -> list[str]:
     """Figure F7 (PNG and PDF) and its CSV table: squared error against generation on real
     tables, simulation as points with error bars (±2 standard errors), theory as lines, one panel
     per table (the two bundled ones, plus ``data``/``target`` when given). Lower error bars are
     cut at 10% of the point on the log axis.
 
-    Returns the paths written: ``F7_realdata.png``, ``F7_realdata.pdf``, ``F7_realdata.csv``.
+    Returns the paths written: ``F7_realdata.png``, ``F7_realdata.pdf``, ``F7_realdata.csv``,
+    all three atomically (:mod:`modelcollapse.outputs`); existing ones are replaced only with
+    ``overwrite=True`` (checked before the work).
     """
     os.makedirs(out_dir, exist_ok=True)
+    stem = os.path.join(os.fspath(out_dir), F7_STEM)
+    paths = [stem + ".png", stem + ".pdf", stem + ".csv"]
+    for path in paths:
+        check_output(path, name="out_dir file", overwrite=overwrite)
     runs = [run_realdata(dataset=ds, quick=quick, seed=seed) for ds in DATASETS]
     if data is not None:
         runs.append(run_realdata(data=data, target=target, quick=quick, seed=seed))
@@ -96,10 +104,6 @@ def figure_realdata(
         )
         ax.grid(alpha=0.3, which="both", lw=0.4)
     axes[0].legend(fontsize=7, title="points: simulation ±2 SE; lines: theory", title_fontsize=7)
-    stem = os.path.join(os.fspath(out_dir), F7_STEM)
-    paths = [stem + ".png", stem + ".pdf", stem + ".csv"]
-    fig.savefig(paths[0], dpi=150)
-    fig.savefig(paths[1], metadata=PDF_METADATA)  # no date: the same seed, the same bytes
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(
@@ -120,6 +124,8 @@ def figure_realdata(
     )
     for res in runs:
         writer.writerows(_csv_rows(res))
-    with open(paths[2], "w", encoding="utf-8") as fh:
-        fh.write(buf.getvalue())
+    with atomic_paths(paths, overwrite=overwrite, name="out_dir file") as (png, pdf, table):
+        fig.savefig(png, dpi=150)
+        fig.savefig(pdf, metadata=PDF_METADATA)  # no date: the same seed, the same bytes
+        table.write_text(buf.getvalue(), encoding="utf-8")
     return paths
