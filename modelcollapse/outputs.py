@@ -44,15 +44,29 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["OutputExistsError", "check_output", "check_input", "atomic_path", "atomic_paths",
-           "write_text", "write_with", "atomic_folder", "deferred_interrupt",
+__all__ = ["OutputExistsError", "OutputWriteError", "check_output", "check_input",
+           "atomic_path", "atomic_paths", "write_text", "write_with", "atomic_folder",
+           "deferred_interrupt",
            "request_interrupt", "clear_interrupt", "interrupt_requested", "raise_if_interrupted"]
 
 _INTERRUPT = threading.Event()
+#: errors of a write that failed for want of room or of a device, not of a bad path
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EROFS)
 
 
 class OutputExistsError(FileExistsError, ValueError):
     """The output exists and ``overwrite`` was not given (a ``ValueError``: bad input)."""
+
+
+class OutputWriteError(OSError, ValueError):
+    """Writing an output failed (a full disk, a quota): one line naming it; nothing was left
+    in its place. A ``ValueError`` too, so the command line reports it like a bad ``--out``."""
+
+
+def _write_error(name: str, target: Path, exc: OSError) -> OutputWriteError:
+    error = OutputWriteError(f"cannot write {name} {str(target)!r}: {exc.strerror or exc}")
+    error.errno = exc.errno  # kept for callers; the message stays one plain line
+    return error
 
 
 def _hint(name: str) -> str:
@@ -241,14 +255,19 @@ def atomic_paths(paths: Sequence[str | os.PathLike[str]], *, overwrite: bool = F
     targets = [check_output(p, name=name, overwrite=overwrite) for p in paths]
     temps: list[Path] = []
     try:
-        temps = [_temporary(t) for t in targets]
-        yield temps
-        raise_if_interrupted()
-        with deferred_interrupt():
-            for tmp, target in zip(temps, targets, strict=True):
-                _commit(tmp, target, overwrite, name)
-            for folder in {t.parent for t in targets}:
-                _fsync_folder(folder)
+        try:
+            temps = [_temporary(t) for t in targets]
+            yield temps
+            raise_if_interrupted()
+            with deferred_interrupt():
+                for tmp, target in zip(temps, targets, strict=True):
+                    _commit(tmp, target, overwrite, name)
+                for folder in {t.parent for t in targets}:
+                    _fsync_folder(folder)
+        except (OutputExistsError, OutputWriteError):
+            raise
+        except OSError as exc:  # ENOSPC, EDQUOT, EIO while writing or renaming
+            raise _write_error(name, targets[0], exc) from None
     finally:
         for tmp in temps:
             with contextlib.suppress(FileNotFoundError):
@@ -332,10 +351,17 @@ def atomic_folder(path: str | os.PathLike[str], *, overwrite: bool = False,
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp",
                                     dir=target.parent))
         os.chmod(tmp, _umask_mode(0o777))
-        yield tmp
-        raise_if_interrupted()
-        with deferred_interrupt():
-            _move_folder(tmp, target, overwrite, name)
+        try:
+            yield tmp
+            raise_if_interrupted()
+            with deferred_interrupt():
+                _move_folder(tmp, target, overwrite, name)
+        except (OutputExistsError, OutputWriteError):
+            raise
+        except OSError as exc:
+            if exc.errno not in _WRITE_ERRNOS:  # not a failed write: as it is
+                raise
+            raise _write_error(name, target, exc) from None
     finally:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

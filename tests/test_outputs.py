@@ -345,3 +345,20 @@ def test_reproduce_with_user_data_lands_in_the_folder(tmp_path, monkeypatch):
     assert "mine" in (tmp_path / "r" / "F7_realdata.csv").read_text()
     assert all(Path(f).parent == tmp_path / "r" for f in results["files"])
     assert sorted(os.listdir(tmp_path)) == ["mine.csv", "r"]
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path):
+    import errno
+
+    def full(path: str) -> None:
+        Path(path).write_bytes(b"part of it")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(ValueError, match=r"^cannot write out '.*x\.nc': No space left on "
+                                         r"device$") as info:
+        write_with(tmp_path / "x.nc", full)
+    assert info.value.errno == errno.ENOSPC
+    with pytest.raises(ValueError, match=r"cannot write out '.*r': No space left"), \
+            atomic_folder(tmp_path / "r") as tmp:
+        full(str(tmp / "F1.pdf"))
+    assert os.listdir(tmp_path) == []
