@@ -363,9 +363,12 @@ def atomic_folder(path: str | os.PathLike[str], *, overwrite: bool = False,
                 raise
             raise _write_error(name, target, exc) from None
     finally:
-        if tmp is not None and tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-        lock.release()
+        try:
+            if tmp is not None and tmp.exists():
+                with deferred_interrupt():  # a second Ctrl-C must not leave half a folder
+                    shutil.rmtree(tmp, ignore_errors=True)
+        finally:
+            lock.release()
 
 
 def _move_folder(tmp: Path, target: Path, overwrite: bool, name: str) -> None:
