@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 import signal
@@ -155,6 +156,16 @@ def check_output(path: str | os.PathLike[str], *, name: str = "out", overwrite: 
     if os.path.basename(text.rstrip(os.sep) if folder else text) in ("", ".", ".."):
         raise ValueError(f"{name} must end in a {'folder' if folder else 'file'} name, "
                          f"got {os.fspath(path)!r}")
+    try:
+        _check_target(target, name, overwrite, folder)
+    except OutputExistsError:
+        raise
+    except OSError as exc:  # a name too long, a folder that cannot be searched, ...
+        raise ValueError(f"{name} {text!r} cannot be written: {exc.strerror or exc}") from None
+    return target
+
+
+def _check_target(target: Path, name: str, overwrite: bool, folder: bool) -> None:
     parent = target.parent
     if not parent.is_dir():
         raise ValueError(f"the folder of {name} does not exist: {str(parent)!r}")
@@ -172,7 +183,6 @@ def check_output(path: str | os.PathLike[str], *, name: str = "out", overwrite: 
         if (target.exists() or target.is_symlink()) and not overwrite:
             raise OutputExistsError(f"{name} {str(target)!r} exists; {_hint(name)} to replace "
                                     "it")
-    return target
 
 
 def check_input(path: str | os.PathLike[str], *, name: str = "data") -> Path:
@@ -198,6 +208,15 @@ def check_input(path: str | os.PathLike[str], *, name: str = "data") -> Path:
     return source
 
 
+def _short(name: str) -> str:
+    """``name``, or for a long one its head and a hash: a hidden sibling's name (``.NAME.``
+    plus a tag) stays within the 255 bytes a file name may have, and stays one per target."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if len(raw) <= 100:
+        return name
+    return f"{raw[:60].decode('utf-8', 'ignore')}-{hashlib.sha256(raw).hexdigest()[:16]}"
+
+
 def _umask_mode(mode: int) -> int:
     current = os.umask(0)
     os.umask(current)
@@ -214,7 +233,8 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _temporary(target: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}",
+    fd, tmp = tempfile.mkstemp(prefix=f".{_short(target.stem)}.",
+                               suffix=f".tmp{target.suffix[:20]}",
                                dir=target.parent)
     os.close(fd)
     os.chmod(tmp, _umask_mode(0o666))  # mkstemp makes 0600; a normal file follows the umask
@@ -307,7 +327,7 @@ class _FolderLock:
     """
 
     def __init__(self, target: Path, name: str) -> None:
-        self.path = target.parent / f".{target.name}.lock"
+        self.path = target.parent / f".{_short(target.name)}.lock"
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
@@ -348,7 +368,7 @@ def atomic_folder(path: str | os.PathLike[str], *, overwrite: bool = False,
     try:
         # under the lock, so the check sees what the move will meet
         check_output(path, name=name, overwrite=overwrite, folder=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp",
+        tmp = Path(tempfile.mkdtemp(prefix=f".{_short(target.name)}.", suffix=".tmp",
                                     dir=target.parent))
         os.chmod(tmp, _umask_mode(0o777))
         try:
@@ -378,7 +398,7 @@ def _move_folder(tmp: Path, target: Path, overwrite: bool, name: str) -> None:
         if not overwrite:
             raise OutputExistsError(f"{name} {str(target)!r} exists; {_hint(name)} to replace "
                                     "it as a whole")
-        old = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.old"
+        old = target.parent / f".{_short(target.name)}.{uuid.uuid4().hex[:8]}.old"
         os.rename(target, old)
         os.rename(tmp, target)
         shutil.rmtree(old, ignore_errors=True)

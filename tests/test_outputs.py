@@ -362,3 +362,14 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path):
             atomic_folder(tmp_path / "r") as tmp:
         full(str(tmp / "F1.pdf"))
     assert os.listdir(tmp_path) == []
+
+
+def test_long_names_work_and_too_long_ones_are_refused_before_the_work(tmp_path):
+    """A 250-byte name still gets its hidden temporary files and lock (names within 255 bytes);
+    a name over the limit is one line at the check, not a traceback after the work."""
+    write_text(tmp_path / ("x" * 246 + ".txt"), "kept")
+    with atomic_folder(tmp_path / ("y" * 250)) as tmp:
+        (tmp / "a.txt").write_text("kept")
+    assert sorted(len(n) for n in os.listdir(tmp_path)) == [250, 250]
+    with pytest.raises(ValueError, match="cannot be written: File name too long"):
+        check_output(tmp_path / ("z" * 300 + ".nc"))
