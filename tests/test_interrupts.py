@@ -167,3 +167,29 @@ def test_python_api_simulate_stops_its_threads_on_ctrl_c(tmp_path):
     assert proc.returncode == 0, proc.stderr
     seconds, reps = proc.stdout.split()
     assert float(seconds) < STOP_WITHIN and reps == "100"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sampler", ["pymc", "auto"])
+def test_infer_stops_on_sigint_even_where_pymc_catches_it(tmp_path, sampler):
+    """PyMC ends a chain on KeyboardInterrupt and starts the next one (or returns the draws
+    so far): the command still ends at once, with no posterior file."""
+    pytest.importorskip("pymc")
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rows = ["t,n,estimate,trajectory"]
+    for traj in range(3):
+        est = 1.0
+        for t in range(8):
+            n = 20 * (t + 1)
+            est = est * rng.chisquare(n - 1) / n
+            rows.append(f"{t},{n},{est!r},{traj}")
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    proc = start(["infer", "d.csv", "--draws", "200000", "--chains", "2", "--sampler", sampler,
+                  "--out", "p.nc"], tmp_path)
+    time.sleep(20.0)  # PyMC imported, the model compiled, the first chain sampling
+    assert proc.poll() is None
+    seconds, err = interrupt(proc)
+    assert_interrupted(proc, seconds, err)
+    assert os.listdir(tmp_path) == ["d.csv"]
