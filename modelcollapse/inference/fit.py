@@ -30,7 +30,13 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=FutureWarning)
     import arviz as az
     import pymc as pm
-    from pymc.backends.arviz import apply_function_over_dataset, coords_and_dims_for_inferencedata
+    from pymc.backends.arviz import (
+        apply_function_over_dataset,
+        coords_and_dims_for_inferencedata,
+        dict_to_dataset,
+        find_constants,
+        find_observations,
+    )
     from pymc.blocking import DictToArrayBijection
     from pymc.model.fgraph import clone_model
     from pymc.model.transform.conditioning import remove_value_transforms
@@ -210,6 +216,42 @@ def _stop_on_interrupt(**_: Any) -> None:
     raise_if_interrupted()
 
 
+def _sample_nutpie(model: pm.Model, data: Trajectories, *, draws: int, tune: int, chains: int,
+                   seed: int, cores: int | None, target_accept: float, progress: bool) -> Any:
+    """nutpie on the model (its sufficient form where there is one), compiled once per model:
+    a later fit swaps the data into the compiled model (``with_data``); the observed and
+    constant data come from the model, as ``pm.sample`` adds them for nutpie."""
+    import nutpie
+
+    spec = model._modelcollapse
+    target = _companion(model, data)
+    # a compiled model serves new data when only data containers change: the sufficient form
+    # (no observed variable whose size is a dim length); otherwise compile per fit
+    reusable = target is not model or not model.observed_RVs
+    compiled = spec.get("nutpie") if reusable else None
+    if compiled is None:
+        compiled = nutpie.compile_pymc_model(target)
+        if reusable:
+            spec["nutpie"] = compiled
+    else:
+        compiled = compiled.with_data(**{v.name: v.get_value() for v in target.data_vars})
+    kwargs: dict[str, Any] = {} if cores is None else {"cores": cores}
+    idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed,
+                          target_accept=target_accept, progress_bar=progress,
+                          low_rank_modified_mass_matrix=True, save_warmup=False, **kwargs)
+    # nutpie also stores the unconstrained values (b_logodds__, ...): the posterior keeps the
+    # model's variables, as PyMC's sampler gives them
+    internal = [v for v in idata.posterior.data_vars if str(v).endswith("__")]
+    idata.posterior = idata.posterior.drop_vars(internal)
+    coords, dims = coords_and_dims_for_inferencedata(model)
+    groups = {name: dict_to_dataset(values, library=pm, coords=coords, dims=dims,
+                                    default_dims=[])
+              for name, values in (("observed_data", find_observations(model)),
+                                   ("constant_data", find_constants(model))) if values}
+    idata.add_groups(groups)
+    return idata
+
+
 def _add_log_likelihood(idata: Any, model: pm.Model) -> None:
     """The pointwise log-likelihood of the observed variables (``pm.compute_log_likelihood``,
     its function compiled once per model)."""
@@ -228,9 +270,12 @@ def _add_log_likelihood(idata: Any, model: pm.Model) -> None:
         fn = umodel.compile_fn(inputs=umodel.value_vars,
                                outs=umodel.logp(vars=list(umodel.observed_RVs), sum=False),
                                on_unused_input="ignore")
-        spec["loglik"] = (fn, [rv.name for rv in umodel.free_RVs],
+        spec["loglik"] = (umodel, fn, [rv.name for rv in umodel.free_RVs],
                           [rv.name for rv in umodel.observed_RVs])
-    fn, free, observed = spec["loglik"]
+    umodel, fn, free, observed = spec["loglik"]
+    # the clone has its own data containers: give them the model's present data
+    pm.set_data({v.name: v.get_value() for v in model.data_vars}, model=umodel,
+                coords={k: v for k, v in model.coords.items() if v is not None})
     coords, dims = coords_and_dims_for_inferencedata(model)
     dataset = apply_function_over_dataset(fn, idata.posterior[free], output_var_names=observed,
                                           sample_dims=("chain", "draw"), dims=dims,
@@ -529,11 +574,12 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
     ``az.compare``); ``predictive=True`` adds ``posterior_predictive``.
 
     ``sampler``: ``"pymc"`` (the default, and what ``"auto"`` means: measured faster with
-    compilation counted) or ``"nutpie"``. With PyMC's sampler the built model and its compiled
-    step are kept per process and family, priors and constants: a second fit on new data
-    only swaps the data. ``seed`` makes the draws reproducible. ``progress``: PyMC's progress
-    bar and log lines (off unless True). ``cores``: parallel chains (PyMC's default: the
-    number of CPUs, at most ``chains``).
+    compilation counted) or ``"nutpie"`` (slower to compile, much faster to sample: the
+    choice for many fits in one process). The built model and its compiled sampler (PyMC's
+    step or nutpie's model) are kept per process and family, priors and constants: a second
+    fit on new data only swaps the data. ``seed`` makes the draws reproducible.
+    ``progress``: the sampler's progress bar and PyMC's log lines (off unless True).
+    ``cores``: parallel chains (default: the number of CPUs, at most ``chains``).
 
     After sampling, one :class:`ConvergenceWarning` names every failed diagnostic (r-hat >
     1.01, bulk ESS < 400, divergences).
@@ -555,22 +601,11 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
     start = time.perf_counter()
     with _quiet(verbose):
         if model is None:
-            model = (_cached_model(tr, priors, noisy, params) if chosen == "pymc"
-                     else build_model(tr, priors=priors, noisy=noisy, params=params))
-        if chosen == "pymc":
-            idata = _sample_pymc(model, tr, draws=draws, tune=tune, chains=chains, seed=seed,
-                                 cores=cores, target_accept=target_accept, progress=verbose)
-        else:  # nutpie: its own answer to the correlation of b and alpha
-            kwargs: dict[str, Any] = {} if cores is None else {"cores": cores}
-            idata = pm.sample(draws=draws, tune=tune, chains=chains, random_seed=seed,
-                              progressbar=verbose, compute_convergence_checks=False,
-                              model=model, target_accept=target_accept, nuts_sampler="nutpie",
-                              nuts_sampler_kwargs={"low_rank_modified_mass_matrix": True},
-                              **kwargs)
-            # nutpie also stores the unconstrained values (b_logodds__, ...): the posterior
-            # keeps the model's variables, as PyMC's sampler gives them
-            internal = [v for v in idata.posterior.data_vars if str(v).endswith("__")]
-            idata.posterior = idata.posterior.drop_vars(internal)
+            model = _cached_model(tr, priors, noisy, params)
+        # nutpie: a low-rank mass matrix is its answer to the correlation of b and alpha
+        sample = _sample_pymc if chosen == "pymc" else _sample_nutpie
+        idata = sample(model, tr, draws=draws, tune=tune, chains=chains, seed=seed,
+                       cores=cores, target_accept=target_accept, progress=verbose)
         _add_log_likelihood(idata, model)
         if predictive:
             _add_posterior_predictive(idata, model, seed)

@@ -10,6 +10,7 @@ import warnings
 import arviz as az
 import numpy as np
 import pytest
+import xarray as xr
 from scipy import stats
 from scipy.special import logsumexp
 
@@ -181,7 +182,7 @@ def test_posterior_matches_a_direct_integration_on_a_grid(post, data):
 
 
 def test_a_second_fit_reuses_the_compiled_model(data):
-    other = trajectories(seed=4)
+    other = trajectories(reps=6, seed=4)  # another number of transitions
     first = fit(data, draws=60, tune=60, seed=5)
     models = dict(fit_module._MODELS)
     second = fit(other, draws=60, tune=60, seed=5)
@@ -191,6 +192,8 @@ def test_a_second_fit_reuses_the_compiled_model(data):
     fit_module._MODELS.clear()  # a fresh build and compilation give the same draws
     fresh = fit(other, draws=60, tune=60, seed=5)
     np.testing.assert_array_equal(fresh.kappa, second.kappa)
+    for group in ("observed_data", "constant_data", "log_likelihood"):
+        xr.testing.assert_allclose(fresh.idata[group], second.idata[group])
     assert not np.array_equal(first.kappa, second.kappa)
 
 

@@ -11,6 +11,7 @@ import arviz as az
 import numpy as np
 import pytest
 
+import modelcollapse.inference.fit as fit_module
 from modelcollapse.families import Bias, from_moment_map
 from modelcollapse.inference import (
     BiasPosterior,
@@ -186,6 +187,23 @@ def test_nutpie_recovers_too():
     assert post.idata.log_likelihood["ratio"].dims == ("chain", "draw", "transition")
     assert post.idata.observed_data["ratio"].dims == ("transition",)
     assert not [v for v in az.summary(post.idata).index if v.endswith("__")]
+    assert set(post.idata.groups()) == {"posterior", "sample_stats", "observed_data",
+                                        "constant_data", "log_likelihood"}
+    # a second fit on other data (another number of transitions) reuses the compiled model
+    model = next(m for m in fit_module._MODELS.values() if "nutpie" in m._modelcollapse)
+    compiled = model._modelcollapse["nutpie"]
+    other = trajectories(reps=10, T=20, seed=8)
+    again = fit_bias(other, draws=500, tune=500, chains=2, seed=1, sampler="nutpie")
+    assert model._modelcollapse["nutpie"] is compiled
+    assert again.idata.observed_data["ratio"].shape == (200,)
+    assert again.idata.log_likelihood["ratio"].shape == (2, 500, 200)
+    # the posterior of the new data: PyMC's sampler agrees within the MC errors
+    reference = fit(other, draws=500, tune=500, chains=2, seed=2)
+    for name in ("kappa", "alpha"):
+        se = [float(p.idata.posterior[name].std() / np.sqrt(az.ess(p.idata)[name]))
+              for p in (again, reference)]
+        assert abs(again.draws(name).mean() - reference.draws(name).mean()) < \
+            5 * np.hypot(*se), name
     for name, truth in (("kappa", 2.0), ("alpha", 0.5)):
         s = post.stats(name)
         assert s["hdi_low"] < truth < s["hdi_high"], (name, s)
