@@ -75,19 +75,23 @@ def fit_bias_timings(draws: int, chains: int, repeats: int, nutpie: bool) -> Non
         imported, first, cpu = _fit_in_fresh_process(sampler, draws, chains)
         print(f"first fit_bias, fresh process ({sampler}, {chains} x {draws})  {first:7.2f} s   "
               f"target <= 5 s (CPU {cpu:.2f} s; imports before it {imported:.2f} s)")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit_bias(_data(20, 30, 1), draws=draws, tune=draws, chains=chains, seed=0)
-        times, cpu = [], []
-        for i in range(repeats):
-            fresh = _data(20, 30, 10 + i)
-            t0, c0 = time.perf_counter(), _cpu()
-            post = fit_bias(fresh, draws=draws, tune=draws, chains=chains, seed=i)
-            times.append(time.perf_counter() - t0)
-            cpu.append(_cpu() - c0)
-    print(f"second fit_bias, new data (pymc, {chains} x {draws})       {np.median(times):7.2f} s   "
-          f"target <= 1 s (median of {repeats}: {', '.join(f'{x:.2f}' for x in times)}; "
-          f"CPU {np.median(cpu):.2f} s; ESS min {post.ess_bulk_min:.0f})")
+    for sampler in ("pymc", "nutpie") if nutpie else ("pymc",):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit_bias(_data(20, 30, 1), draws=draws, tune=draws, chains=chains, seed=0,
+                     sampler=sampler)
+            times, cpu = [], []
+            for i in range(repeats):
+                fresh = _data(20, 30, 10 + i)
+                t0, c0 = time.perf_counter(), _cpu()
+                post = fit_bias(fresh, draws=draws, tune=draws, chains=chains, seed=i,
+                                sampler=sampler)
+                times.append(time.perf_counter() - t0)
+                cpu.append(_cpu() - c0)
+        print(f"second fit_bias, new data ({sampler}, {chains} x {draws})  "
+              f"{np.median(times):7.2f} s   target <= 1 s (median of {repeats}: "
+              f"{', '.join(f'{x:.2f}' for x in times)}; CPU {np.median(cpu):.2f} s; "
+              f"ESS min {post.ess_bulk_min:.0f})")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "pipeline.csv"
         cols = _data(20, 30, 1).to_dict()
