@@ -54,9 +54,10 @@ __all__ = ["fit_bias", "BiasPosterior", "ConvergenceWarning", "SAMPLERS", "RHAT_
            "ESS_MIN", "HDI_PROB"]
 
 SAMPLERS = ("pymc", "nutpie", "auto")
-#: what ``auto`` means: PyMC's NUTS, measured faster than nutpie for these two-parameter models
-#: once compilation counts (benchmarks/infer.py: 3.3 s against 11.4 s for 2 x 1000 draws on two
-#: cores, where nutpie's numba compilation dominates)
+#: what ``auto`` means: PyMC's NUTS, measured faster than nutpie for one fit of these
+#: two-parameter models once compilation counts (benchmarks/infer.py, first fit in a fresh
+#: process, 4 x 1000 draws on two cores: 3.6 s against 8.8 s, nutpie's numba compilation
+#: dominating); nutpie wins from the second fit on (0.5 s against 2.8 s)
 DEFAULT_SAMPLER = "pymc"
 #: thresholds of the convergence warning
 RHAT_MAX = 1.01
