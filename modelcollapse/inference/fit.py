@@ -30,8 +30,9 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=FutureWarning)
     import arviz as az
     import pymc as pm
+    import pytensor
+    import pytensor.tensor as pt
     from pymc.backends.arviz import (
-        apply_function_over_dataset,
         coords_and_dims_for_inferencedata,
         dict_to_dataset,
         find_constants,
@@ -42,6 +43,7 @@ with warnings.catch_warnings():
     from pymc.model.transform.conditioning import remove_value_transforms
     from pymc.sampling.mcmc import _init_jitter
     from pymc.step_methods.hmc import quadpotential
+    from pytensor.graph.replace import vectorize_graph
 
 from modelcollapse.arguments import choice, integer, probability
 from modelcollapse.families import Family
@@ -254,8 +256,9 @@ def _sample_nutpie(model: pm.Model, data: Trajectories, *, draws: int, tune: int
 
 
 def _add_log_likelihood(idata: Any, model: pm.Model) -> None:
-    """The pointwise log-likelihood of the observed variables (``pm.compute_log_likelihood``,
-    its function compiled once per model)."""
+    """The pointwise log-likelihood of the observed variables, as
+    ``pm.compute_log_likelihood`` gives it, but compiled once per model and evaluated on all
+    draws at once (its graph vectorised over a leading draw axis)."""
     spec = model._modelcollapse
     if not model.observed_RVs:
         return
@@ -268,19 +271,27 @@ def _add_log_likelihood(idata: Any, model: pm.Model) -> None:
             umodel = remove_value_transforms(model)
         finally:
             model.rvs_to_initial_values.update(starts)
-        fn = umodel.compile_fn(inputs=umodel.value_vars,
-                               outs=umodel.logp(vars=list(umodel.observed_RVs), sum=False),
-                               on_unused_input="ignore")
+        outs = umodel.logp(vars=list(umodel.observed_RVs), sum=False)
+        batched = [pt.tensor(f"{v.name}_draws", dtype=v.dtype, shape=(None, *v.type.shape))
+                   for v in umodel.value_vars]
+        outs = vectorize_graph(outs, replace=dict(zip(umodel.value_vars, batched, strict=True)))
+        fn = pytensor.function(batched, outs, on_unused_input="ignore")
         spec["loglik"] = (umodel, fn, [rv.name for rv in umodel.free_RVs],
                           [rv.name for rv in umodel.observed_RVs])
     umodel, fn, free, observed = spec["loglik"]
     # the clone has its own data containers: give them the model's present data
     pm.set_data({v.name: v.get_value() for v in model.data_vars}, model=umodel,
                 coords={k: v for k, v in model.coords.items() if v is not None})
+    post = idata.posterior
+    shape = (post.sizes["chain"], post.sizes["draw"])
+    values = fn(*(np.asarray(post[name].values).reshape(-1, *post[name].shape[2:])
+                  for name in free))
     coords, dims = coords_and_dims_for_inferencedata(model)
-    dataset = apply_function_over_dataset(fn, idata.posterior[free], output_var_names=observed,
-                                          sample_dims=("chain", "draw"), dims=dims,
-                                          coords=coords, progressbar=False)
+    dataset = dict_to_dataset(
+        {name: np.asarray(v).reshape(*shape, *np.shape(v)[1:])
+         for name, v in zip(observed, values, strict=True)},
+        library=pm, coords={**coords, "chain": post["chain"].values,
+                            "draw": post["draw"].values}, dims=dims)
     idata.add_groups({"log_likelihood": dataset})
 
 

@@ -10,6 +10,7 @@ import warnings
 import arviz as az
 import numpy as np
 import pytest
+from scipy import stats
 
 import modelcollapse.inference.fit as fit_module
 from modelcollapse.families import Bias, from_moment_map
@@ -154,6 +155,11 @@ def test_noisy_model_samples():
     assert post.noisy and "tau" in post.idata.posterior
     assert post.idata.posterior["log_theta"].shape[-1] == 44
     assert np.all(post.draws("tau") > 0)
+    # the pointwise log-likelihood: the recording noise N(log theta, tau^2), by scipy
+    latent, tau = post.idata.posterior["log_theta"].values, post.idata.posterior["tau"].values
+    np.testing.assert_allclose(post.idata.log_likelihood["observed_log_estimate"].values,
+                               stats.norm.logpdf(np.log(data.estimate), latent, tau[..., None]),
+                               rtol=1e-10)
 
 
 @pytest.mark.parametrize(
