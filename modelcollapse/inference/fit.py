@@ -205,6 +205,9 @@ def _sample_pymc(model: pm.Model, data: Trajectories, *, draws: int, tune: int, 
         potential = quadpotential.QuadPotentialFullAdapt(size, mean, np.eye(size), 10,
                                                          rng=seeds[0])
     step.potential = step.integrator._potential = potential
+    # a step reused from an earlier fit has adapted its step size and stopped tuning: PyMC
+    # resets it per chain when sampling sequentially, not in its worker processes
+    step.reset_tuning()
     kwargs: dict[str, Any] = {} if cores is None else {"cores": cores}
     idata = pm.sample(draws=draws, tune=tune, chains=chains, step=step, initvals=starts,
                       random_seed=seed, model=model, progressbar=progress,

@@ -183,18 +183,22 @@ def test_posterior_matches_a_direct_integration_on_a_grid(post, data):
 
 def test_a_second_fit_reuses_the_compiled_model(data):
     other = trajectories(reps=6, seed=4)  # another number of transitions
-    first = fit(data, draws=60, tune=60, seed=5)
+    first = fit(data, draws=60, tune=60, seed=5, cores=1)
     models = dict(fit_module._MODELS)
-    second = fit(other, draws=60, tune=60, seed=5)
+    second = fit(other, draws=60, tune=60, seed=5, cores=1)
     assert dict(fit_module._MODELS) == models  # no new model: the data were swapped
     np.testing.assert_allclose(second.idata.observed_data["ratio"],
                                other.transitions()["current"] / other.transitions()["previous"])
     fit_module._MODELS.clear()  # a fresh build and compilation give the same draws
-    fresh = fit(other, draws=60, tune=60, seed=5)
+    fresh = fit(other, draws=60, tune=60, seed=5, cores=1)
     np.testing.assert_array_equal(fresh.kappa, second.kappa)
     for group in ("observed_data", "constant_data", "log_likelihood"):
         xr.testing.assert_allclose(fresh.idata[group], second.idata[group])
     assert not np.array_equal(first.kappa, second.kappa)
+    # chains in worker processes start from a reset step too (PyMC resets a step per chain
+    # only when sampling in one process): the same draws
+    parallel = fit(other, draws=60, tune=60, seed=5, cores=2)
+    np.testing.assert_array_equal(parallel.kappa, second.kappa)
 
 
 def test_display_has_diagnostics_and_no_stray_backslash(post):
