@@ -1,0 +1,67 @@
+"""The resource guards: the degree bound against SymPy's own degree of the expanded
+polynomial, the limits at their edges, and 'undecided' instead of a hang in the criteria."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelcollapse import guards, symbols
+from modelcollapse.schedules import Schedule
+from modelcollapse.theory.criteria import leading_term
+
+t = sp.Symbol("t")
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(-3, 3), st.integers(1, 6), st.integers(1, 3)),
+                min_size=1, max_size=4))
+def test_degree_bound_is_at_least_the_degree(terms):
+    """For products and powers of binomials the bound is the degree of the expansion (or
+    above it where terms cancel): never below, so no large polynomial slips through."""
+    expr = sp.Integer(1)
+    for c, k, e in terms:
+        expr = expr * (t**k + c) ** e
+    bound = guards.degree_bound(expr, [t])
+    true = sp.Poly(sp.expand(expr), t).degree()
+    assert bound >= true
+    assert bound == true  # nothing cancels the leading t**k of a factor
+
+
+def test_degree_limit_edges():
+    limit = guards.MAX_DEGREE
+    Schedule(f"t**{limit}")  # at the limit: allowed
+    with pytest.raises(ValueError, match=f"degree {limit + 1} in t.*MAX_DEGREE = {limit}"):
+        Schedule(f"t**{limit + 1}")
+    with pytest.raises(ValueError, match="MAX_DEGREE"):
+        Schedule("exp(t**101)")  # a function counts with its argument
+    Schedule("n0*2**t")  # exponential growth is not a polynomial degree
+
+
+def test_dimension_and_horizon_edges():
+    from modelcollapse.theory import derive
+
+    with pytest.raises(ValueError, match="MAX_DIMENSION"):
+        derive("mvgaussian", dim=guards.MAX_DIMENSION + 1)
+    sched = Schedule("n0", n0=10)
+    assert len(sched.sizes(1000)) == 1001
+    with pytest.raises(ValueError, match="MAX_HORIZON"):
+        sched.sizes(guards.MAX_HORIZON + 1)
+
+
+def test_categorical_dim_gives_equal_cells():
+    from modelcollapse.theory.derive import parameter_values
+
+    fam = __import__("modelcollapse.families", fromlist=["get_family"]).get_family(
+        "categorical")
+    assert parameter_values(fam, None, dim=4)["p"].tolist() == [0.25] * 4
+
+
+def test_leading_term_is_undecided_beyond_the_limits():
+    n = symbols.n
+    small = leading_term(3 / (n**50 + n + 1))
+    assert (small.coefficient, small.order) == (3, 50)  # 3 n^-50 exactly
+    assert leading_term(1 / (n**997 + n + 1)) is None  # undecided, at once
+    assert guards.too_large(sp.Add(*(sp.log(n + k) for k in range(3000))), [n])  # operations
