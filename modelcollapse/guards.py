@@ -56,17 +56,22 @@ def degree_bound(expr: sp.Basic, variables: Iterable[sp.Symbol]) -> float:
     .. math:: \deg(a + b) \le \max(\deg a, \deg b), \quad \deg(ab) \le \deg a + \deg b,
               \quad \deg(a^c) \le |c| \deg a
 
-    for a numeric exponent :math:`c`; a function's degree is that of its arguments (so
-    :math:`e^{t^{300}}` counts as 300), a symbolic exponent counts with its own degree. The
-    walk visits each node of the tree once (shared subtrees once), without expanding.
+    for a numeric exponent :math:`c` (``Min``, ``Max`` and ``Abs`` as sums); a symbolic
+    exponent counts with its own degree. The argument of any other function (``log``, ``exp``,
+    ``gamma``...) counts on its own, the function's value as a constant: :math:`e^{t^{300}}`
+    counts as 300, :math:`t^{100}\log(t + 1)^{100}` as 100. The walk visits each node of the
+    tree once (shared subtrees once), without expanding.
 
     >>> import sympy as sp
     >>> n, th = sp.symbols("n theta")
     >>> degree_bound(1 / (n**997 + n + 1) + th**2, [n, th])
     997.0
+    >>> degree_bound(sp.exp(n**300) + sp.log(n + 1)**100, [n])
+    300.0
     """
     wanted = set(variables)
     memo: dict[sp.Basic, float] = {}
+    inner = [0.0]  # the degrees of function arguments
 
     def walk(node: sp.Basic) -> float:
         if node in memo:
@@ -87,12 +92,15 @@ def degree_bound(expr: sp.Basic, variables: Iterable[sp.Symbol]) -> float:
                 out = walk(base) * size if walk(base) else 0.0
             else:
                 out = max(walk(base), walk(exponent))
-        else:  # sums, Min/Max, functions: the largest argument
+        elif node.is_Add or isinstance(node, sp.Min | sp.Max | sp.Abs):
             out = max((walk(a) for a in node.args), default=0.0)
+        else:  # log, exp, gamma...: the arguments on their own
+            inner.extend(walk(a) for a in node.args)
+            out = 0.0
         memo[node] = out
         return out
 
-    return walk(expr)
+    return max(walk(expr), *inner)
 
 
 def too_large(expr: sp.Basic, variables: Iterable[sp.Symbol]) -> bool:

@@ -20,7 +20,7 @@ from modelcollapse import symbols
 from modelcollapse.arguments import choice, integer, mapping, real
 from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families import Bias, Family, get_family
-from modelcollapse.guards import MAX_DIMENSION, check_dimension
+from modelcollapse.guards import MAX_DEGREE, MAX_DIMENSION, check_dimension
 from modelcollapse.jsonable import jsonable
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import absorption, criteria, mixing, pooled_normal
@@ -269,6 +269,11 @@ def derive(
     values = parameter_values(fam, params, dim=dim)
     d = _dimension(fam, params or {}, dim)
     infinite = _check_horizon(T)
+    if moment is not None:  # E[theta^r] holds Gamma ratios and powers of order |r|
+        moment = real("moment", moment)
+        if abs(moment) > MAX_DEGREE:
+            raise ValueError(f"moment must be a real number of magnitude at most {MAX_DEGREE} "
+                             f"(the limit MAX_DEGREE), got {moment:g}")
     minimum = fam.min_size(est.name, d)
 
     expressions = dict(_symbolic(fam, est.name, workflow, bias is not None,

@@ -152,6 +152,7 @@ VALUE_ERRORS = {
     "derive degree": lambda: derive(GV, schedule="(t+1)**2000"),
     "derive exponent at inf": lambda: derive(GV, schedule="n0*t**(10**6)", T=math.inf),
     "derive T huge": lambda: derive(GV, T=10**12),
+    "derive moment huge": lambda: derive(GV, moment=1e6),
     "improvement n0 negative": lambda: improvement_probability(-1, 0.1),
     "improvement S negative": lambda: improvement_probability(10, -0.1),
     "improvement method unknown": lambda: improvement_probability(10, 0.1, method="zz"),

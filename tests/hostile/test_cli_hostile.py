@@ -51,7 +51,7 @@ CASES: list[list[str]] = [
     ["derive", "categorical", "--dim", "10000"], ["derive", "categorical", "--dim", "1"],
     ["derive", "categorical", "--dim", "4", "--param", "p=0.5,0.5"],
     ["derive", "categorical", "--param", "p=0.5,0.6"], [*GV, "--dim", "3"],
-    [*GV, "--moment", "abc"], [*GV, "--format", "latex"], [*GV, "--out", "x.tex"],
+    [*GV, "--moment", "abc"], [*GV, "--moment", "1e6"], [*GV, "--moment=-1e300"], [*GV, "--format", "latex"], [*GV, "--out", "x.tex"],
     [*GV, "--format", "pdf"], [*GV, "--format", "latex", "--out", "@in/missing/x.tex"],
     [*GV, "--format", "latex", "--out", "@in"], [*GV, "--format", "latex", "--out", ""],
     [*GV, "--format", "latex", "--out", "paper/frag.tex"],

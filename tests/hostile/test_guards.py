@@ -38,6 +38,7 @@ def test_degree_limit_edges():
     with pytest.raises(ValueError, match="MAX_DEGREE"):
         Schedule("exp(t**101)")  # a function counts with its argument
     Schedule("n0*2**t")  # exponential growth is not a polynomial degree
+    Schedule("t**100*log(t + 1)**100")  # a function's value counts as a constant
 
 
 def test_dimension_and_horizon_edges():
