@@ -51,7 +51,8 @@ CASES: list[list[str]] = [
     ["derive", "categorical", "--dim", "10000"], ["derive", "categorical", "--dim", "1"],
     ["derive", "categorical", "--dim", "4", "--param", "p=0.5,0.5"],
     ["derive", "categorical", "--param", "p=0.5,0.6"], [*GV, "--dim", "3"],
-    [*GV, "--moment", "abc"], [*GV, "--moment", "1e6"], [*GV, "--moment=-1e300"], [*GV, "--format", "latex"], [*GV, "--out", "x.tex"],
+    [*GV, "--moment", "abc"], [*GV, "--moment", "1e6"], [*GV, "--moment=-1e300"],
+    [*GV, "--format", "latex"], [*GV, "--out", "x.tex"],
     [*GV, "--format", "pdf"], [*GV, "--format", "latex", "--out", "@in/missing/x.tex"],
     [*GV, "--format", "latex", "--out", "@in"], [*GV, "--format", "latex", "--out", ""],
     [*GV, "--format", "latex", "--out", "paper/frag.tex"],
@@ -99,6 +100,9 @@ CASES: list[list[str]] = [
 ]
 CASES += [[*GV, "--schedule", text] for text in BAD_SCHEDULES]
 CASES += [["derive", f"@toml:{name}"] for name in TOML_FILES]
+CASES += [["derive", "@in/folder.toml"], ["derive", "@fifo.toml"], ["derive", "/dev/zero"],
+          ["derive", "@in/missing.toml"], ["improve", "--family", "@fifo.toml"],
+          ["simulate", "@fifo.toml", "--T", "2"], ["infer", "data.csv", "--family", "@fifo.toml"]]
 CASES += [["infer", f"@csv:{name}"] for name in CSV_FILES]
 
 
@@ -110,11 +114,14 @@ def _resolve(argv: list[str], inputs: Path) -> list[str]:
             path = inputs / f"{name}.{kind}"
             path.write_bytes((TOML_FILES if kind == "toml" else CSV_FILES)[name])
             arg = str(path)
-        elif arg == "@fifo":
-            path = inputs / "fifo.csv"
+        elif arg in ("@fifo", "@fifo.toml"):
+            path = inputs / ("fifo.csv" if arg == "@fifo" else "fifo.toml")
             if not path.exists():
                 os.mkfifo(path)
             arg = str(path)
+        elif arg == "@in/folder.toml":
+            (inputs / "folder.toml").mkdir(exist_ok=True)
+            arg = str(inputs / "folder.toml")
         elif arg.startswith("@in"):
             arg = str(inputs) + arg[3:]
         out.append(arg)

@@ -169,6 +169,7 @@ def test_csv_bytes(data, folder):
 @given(text=TEXT, mm=MM_TEXT, law=LAW_TEXT, toml=TOML_BYTES, csv=CSV_BYTES)
 def test_every_text_input_many(text, mm, law, toml, csv, folder):
     _schedule(text, folder)
+    _cli(["improve", "--schedule", text, "--T", "5"], folder)
     _moment_map(mm, folder)
     _law(law, folder)
     _family_file(toml, folder)
@@ -182,3 +183,33 @@ def test_the_watch_catches_execution(folder):
     with pytest.raises(AssertionError, match="was executed"), watched(folder):
         (folder / CANARY).touch()
     (folder / CANARY).unlink()
+
+
+def _cli(argv: list[str], folder: Path) -> None:
+    """The command line in-process: exit 0, or exit 2 with one ``error:`` line; no traceback."""
+    import contextlib
+    import io
+
+    from modelcollapse.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with watched(folder), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    assert "Traceback" not in err.getvalue()
+    if code == 2:
+        lines = err.getvalue().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), err.getvalue()
+    else:
+        assert code == 0, (code, err.getvalue())
+
+
+@FAST
+@given(text=TEXT)
+def test_cli_schedule_text(text, folder):
+    _cli(["improve", "--schedule", text, "--T", "5"], folder)
+
+
+@FAST
+@given(text=st.text(max_size=40))
+def test_cli_family_text(text, folder):
+    _cli(["derive", text, "--T", "3"], folder)
