@@ -128,6 +128,9 @@ def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
         raise ValueError("data and target must be given together")
     if data is not None:
         check_input(data, name="--data" if name.startswith("--") else "data")
+        from modelcollapse.studies.realdata.tables import load_table
+
+        load_table(data=os.fspath(data), target=target)  # its content too, before the work
     final = _output_folder(out, name, overwrite)
     with atomic_folder(final, overwrite=overwrite, name=name) as folder:
         results = _run(folder, final, quick=quick, seed=seed, progress=progress, data=data,

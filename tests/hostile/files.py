@@ -84,3 +84,14 @@ CSV_FILES: dict[str, bytes] = {
     "quote-unbalanced": b't,n,estimate\n0,20,"1.0\n1,20,0.9\n',
     "one-generation": b"t,n,estimate\n0,20,1.0\n",
 }
+
+#: tables for ``reproduce --data FILE --target y`` (the real-data study), refused up front
+TABLE_FILES: dict[str, bytes] = {
+    "empty": b"",
+    "binary": bytes(range(256)) * 4,
+    "duplicate-header": b"a,a,y\n1,2,0\n3,4,1\n5,6,0\n",
+    "no-target": b"a,b\n1,2\n3,4\n",
+    "text-cells": b"a,y\n1,0\nx,1\n5,0\n",
+    "long-row": b"a,y\n1,0,9\n",
+    "header-only": b"a,y\n",
+}

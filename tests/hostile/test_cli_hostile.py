@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.conftest import assert_refused
-from tests.hostile.files import CSV_FILES, TOML_FILES
+from tests.hostile.files import CSV_FILES, TABLE_FILES, TOML_FILES
 
 GV = ["derive", "gaussian-variance"]
 SIM = ["simulate", "gaussian-variance", "--T", "3", "--reps", "10", "--quiet"]
@@ -104,15 +104,22 @@ CASES += [["derive", "@in/folder.toml"], ["derive", "@fifo.toml"], ["derive", "/
           ["derive", "@in/missing.toml"], ["improve", "--family", "@fifo.toml"],
           ["simulate", "@fifo.toml", "--T", "2"], ["infer", "data.csv", "--family", "@fifo.toml"]]
 CASES += [["infer", f"@csv:{name}"] for name in CSV_FILES]
+CASES += [["reproduce", "--quick", "--out", "@in/out", "--data", f"@table:{name}", "--target",
+           "y"] for name in TABLE_FILES]
+CASES += [["published", "nope"], ["published", "shumailov2024", "--T", "-1"],
+          ["published", "shumailov2024", "--schedule", "__import__('os')"],
+          ["published", "bertrand2024", "--n0", "0"], ["published", "--bogus"],
+          ["published", "shumailov2024", "--param", "nope=1"]]
 
 
 def _resolve(argv: list[str], inputs: Path) -> list[str]:
     out = []
     for arg in argv:
-        if arg.startswith("@toml:") or arg.startswith("@csv:"):
+        if arg.startswith(("@toml:", "@csv:", "@table:")):
             kind, name = arg[1:].split(":")
             path = inputs / f"{name}.{kind}"
-            path.write_bytes((TOML_FILES if kind == "toml" else CSV_FILES)[name])
+            path.write_bytes({"toml": TOML_FILES, "csv": CSV_FILES, "table": TABLE_FILES}[kind][
+                name])
             arg = str(path)
         elif arg in ("@fifo", "@fifo.toml"):
             path = inputs / ("fifo.csv" if arg == "@fifo" else "fifo.toml")
