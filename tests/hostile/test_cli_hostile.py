@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.conftest import assert_refused
 from tests.hostile.files import CSV_FILES, TABLE_FILES, TOML_FILES
+from tests.hostile.helpers import assert_refused
 
 GV = ["derive", "gaussian-variance"]
 SIM = ["simulate", "gaussian-variance", "--T", "3", "--reps", "10", "--quiet"]
