@@ -210,3 +210,22 @@ def test_posterior_size_is_refused_before_sampling(sandbox):
         fit_bias(data, draws=10.0)
     with pytest.raises(TypeError):
         fit_bias(None)
+
+
+def test_outputs_are_never_replaced_unless_asked(sandbox):
+    """The atomic-output checks in Python: an existing user file is refused (ValueError), a
+    path of the wrong kind is a TypeError, and the file is left as it was (the sandbox)."""
+    from modelcollapse.outputs import check_output
+    from modelcollapse.theory.latex import write_latex
+    from modelcollapse.validation.checks import run_validate
+
+    with pytest.raises(ValueError, match="exists"):
+        check_output("data.csv")
+    with pytest.raises(ValueError):
+        check_output("")
+    with pytest.raises(TypeError):
+        check_output(3)
+    with pytest.raises(ValueError, match="exists"):
+        write_latex(derive(GV, T=3), "paper/frag.tex")
+    with pytest.raises(ValueError, match="exists"):
+        run_validate(quick=True, families=["gaussian-mean"], out="data.csv")
