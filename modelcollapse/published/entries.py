@@ -354,7 +354,9 @@ ENTRIES: tuple[PublishedResult, ...] = (
         key="he-xu-cheng2025",
         title="He, Xu & Cheng 2025: the golden-ratio weight of fresh real data",
         citation="H. He, S. Xu, G. Cheng. Recursive learning without collapse: a "
-                 "weighting-based stabilization framework. arXiv 2502.18049 (2025).",
+                 "weighting-based stabilization framework. J. R. Stat. Soc. B (2026); "
+                 "arXiv 2502.18049, first as 'Golden ratio weighting prevents model "
+                 "collapse' (2025).",
         paper_formula=r"w^* = \frac{\sqrt{K(K+4)} - K}{2},\qquad w^*\big|_{K=1} = "
                       r"\frac{\sqrt5 - 1}{2} = \frac{1}{\varphi} \approx 0.618",
         index_mapping="An asymptotic (t -> inf) result: our T = inf. K fresh real points per "
