@@ -42,11 +42,29 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _ascii(convert: type) -> Any:
+    """An argparse type that reads the number from ASCII text only: ``int`` and ``float``
+    alone take look-alike digits (``int("１０") == 10``), which the expression language
+    refuses."""
+
+    def parse(text: str) -> Any:
+        if not text.isascii():
+            raise ValueError(text)
+        return convert(text)
+
+    parse.__name__ = convert.__name__  # argparse names the type in its one-line message
+    return parse
+
+
+_int = _ascii(int)
+_float = _ascii(float)
+
+
 def _horizon(text: str) -> int | float:
     if text.strip().lower() in ("inf", "infinity", "oo"):
         return math.inf
     try:
-        value = int(text)
+        value = _int(text)
     except ValueError:
         raise UsageError(f"--T must be an integer >= 0 or 'inf', got {text!r}") from None
     if value < 0:
@@ -61,7 +79,7 @@ def _params(items: Sequence[str] | None) -> dict[str, Any]:
         if not sep or not name.strip():
             raise UsageError(f"--param takes NAME=VALUE, got {item!r}")
         try:
-            vals = [float(v) for v in raw.split(",")]
+            vals = [_float(v) for v in raw.split(",")]
         except ValueError:
             raise UsageError(f"--param {name.strip()} needs numbers (comma separated for a "
                              f"vector), got {raw!r}") from None
@@ -71,25 +89,25 @@ def _params(items: Sequence[str] | None) -> dict[str, Any]:
 
 def _common(p: argparse.ArgumentParser, *, family: bool = True) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--n0", type=int, default=100, help="size of generation 0 (default 100)")
+    p.add_argument("--n0", type=_int, default=100, help="size of generation 0 (default 100)")
     p.add_argument("--schedule", default="n0",
                    help="n_t for t >= 1 as an expression in t, n0, s (default 'n0'), or "
                         "explicit sizes n_0,n_1,... such as '100,200,400'")
-    p.add_argument("--s", type=float, default=None, help="value of s in the schedule")
+    p.add_argument("--s", type=_float, default=None, help="value of s in the schedule")
     p.add_argument("--T", default="100", help="horizon: an integer, or 'inf' for the limit")
     if family:
         p.add_argument("--estimator", default=None, help="mle or unbiased (family default)")
         p.add_argument("--workflow", default="replace", choices=["replace", "accumulate", "mix"])
-        p.add_argument("--real-ratio", type=float, default=None, metavar="K",
+        p.add_argument("--real-ratio", type=_float, default=None, metavar="K",
                        help="--workflow mix: K fresh real points per synthetic point (default 1)")
         p.add_argument("--real-weight", default=None, metavar="W",
                        help="--workflow mix: weight W in (0, 1] of the real-data fit, or "
                             "'optimal' (default)")
         p.add_argument("--param", action="append", metavar="NAME=VALUE",
                        help="parameter value (repeatable), e.g. sigma2=2 or p=0.2,0.3,0.5")
-        p.add_argument("--bias-kappa", type=float, default=0.0, help="bias amplitude kappa >= 0")
-        p.add_argument("--bias-exponent", type=float, default=1.0, help="bias exponent alpha > 0")
-    p.add_argument("--dim", type=int, default=None,
+        p.add_argument("--bias-kappa", type=_float, default=0.0, help="bias amplitude kappa >= 0")
+        p.add_argument("--bias-exponent", type=_float, default=1.0, help="bias exponent alpha > 0")
+    p.add_argument("--dim", type=_int, default=None,
                    help="dimension (improve, mvgaussian, linear-regression; default 2)")
 
 
@@ -107,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("family", help="family name (see 'modelcollapse families') or the path of "
                                   "a family file (*.toml)")
     _common(p)
-    p.add_argument("--moment", type=float, default=None, metavar="R",
+    p.add_argument("--moment", type=_float, default=None, metavar="R",
                    help="also moment_T = E[theta_T^R] for a positive parameter, any real R")
     p.add_argument("--format", choices=["text", "latex"], default="text",
                    help="with --out: 'latex' writes a fragment and a macros file")
@@ -124,25 +142,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--estimator", default=None, help="mle or unbiased (family default)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE",
                    help="parameter value (repeatable), e.g. sigma2=2 or p=0.2,0.3,0.5")
-    p.add_argument("--bias-kappa", type=float, default=0.0, help="bias amplitude kappa >= 0")
-    p.add_argument("--bias-exponent", type=float, default=1.0, help="bias exponent alpha > 0")
-    p.add_argument("--reps", type=int, default=100_000,
+    p.add_argument("--bias-kappa", type=_float, default=0.0, help="bias amplitude kappa >= 0")
+    p.add_argument("--bias-exponent", type=_float, default=1.0, help="bias exponent alpha > 0")
+    p.add_argument("--reps", type=_int, default=100_000,
                    help="Monte Carlo walks where no closed form applies (default 100000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the SeedSequence (default 0)")
+    p.add_argument("--seed", type=_int, default=0, help="seed of the SeedSequence (default 0)")
     p = sub.add_parser("simulate", help="Monte Carlo random walks of one family")
     p.add_argument("family", help="family name (see 'modelcollapse families') or the path of "
                                   "a family file (*.toml)")
     _common(p)
-    p.add_argument("--reps", type=int, default=10_000, help="replications (default 10000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the SeedSequence (default 0)")
+    p.add_argument("--reps", type=_int, default=10_000, help="replications (default 10000)")
+    p.add_argument("--seed", type=_int, default=0, help="seed of the SeedSequence (default 0)")
     p.add_argument("--mode", choices=["exact", "brute", "normal"], default=None,
                    help="exact one-step law (default where the family declares one), brute "
                         "force, or the normal approximation (default otherwise)")
-    p.add_argument("--threshold", type=float, default=1e-2,
+    p.add_argument("--threshold", type=_float, default=1e-2,
                    help="collapsed: a scale below threshold x its true value (default 0.01)")
     p.add_argument("--backend", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (default: local)")
-    p.add_argument("--workers", type=int, default=None, help="threads (local backend)")
+    p.add_argument("--workers", type=_int, default=None, help="threads (local backend)")
     p.add_argument("--out", default=None, help="write the Dataset: FILE.nc or FILE.csv")
     _overwrite(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -155,18 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--future-schedule", action="append", default=None, metavar="EXPR",
                    help="candidate future schedule in t and n0 (repeatable; default: "
                         "n0, n0*t, n0*t**1.5, n0*t**2, n0*t**3)")
-    p.add_argument("--n0", type=int, default=None,
+    p.add_argument("--n0", type=_int, default=None,
                    help="n0 of the future schedules (default: the largest observed n)")
-    p.add_argument("--horizon", type=int, default=100, help="future generations (default 100)")
-    p.add_argument("--epsilon", type=float, default=0.01,
+    p.add_argument("--horizon", type=_int, default=100, help="future generations (default 100)")
+    p.add_argument("--epsilon", type=_float, default=0.01,
                    help="collapse: the estimate falls below epsilon x its last value")
-    p.add_argument("--draws", type=int, default=1000, help="posterior draws per chain")
-    p.add_argument("--tune", type=int, default=1000, help="tuning steps per chain")
-    p.add_argument("--chains", type=int, default=4, help="chains (default 4)")
+    p.add_argument("--draws", type=_int, default=1000, help="posterior draws per chain")
+    p.add_argument("--tune", type=_int, default=1000, help="tuning steps per chain")
+    p.add_argument("--chains", type=_int, default=4, help="chains (default 4)")
     p.add_argument("--sampler", choices=["pymc", "nutpie", "auto"], default="pymc",
                    help="NUTS implementation (default pymc, measured fastest with compilation; "
                         "auto is pymc; nutpie optional)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=_int, default=0, help="random seed (default 0)")
     p.add_argument("--out", default=None, help="write the InferenceData to FILE.nc")
     _overwrite(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -177,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     _overwrite(p, "replace an existing output folder as a whole")
     p.add_argument("--quick", action="store_true",
                    help="fewer replications and shorter horizons (under 2 minutes)")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--seed", type=_int, default=0, help="base seed (default 0)")
     p.add_argument("--data", metavar="FILE.csv", default=None,
                    help="also run the real-data study (F7) on this CSV table: numeric "
                         "covariates; a binary target gives logistic regression, else linear")
@@ -186,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("published", help="published closed-form results, one call each")
     p.add_argument("key", nargs="?", default=None, help="entry key (omit to list the entries)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--n0", type=int, default=None, help="size of generation 0")
+    p.add_argument("--n0", type=_int, default=None, help="size of generation 0")
     p.add_argument("--schedule", default=None,
                    help="expression in t, n0, s or explicit sizes such as '100,200,400'")
     p.add_argument("--T", default=None, help="horizon: an integer, or 'inf' for the limit")
@@ -195,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="theory versus Monte Carlo for every family")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quick", action="store_true", help="fewer schedules and replications")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--seed", type=_int, default=0, help="base seed (default 0)")
     p.add_argument("--family", action="append", default=None, metavar="FAMILY",
                    help="restrict to a family (repeatable; default: all)")
     p.add_argument("--out", default=None, help="also write the checks to FILE.csv or FILE.json")
@@ -252,7 +270,7 @@ def _mix_options(args: argparse.Namespace) -> dict[str, Any]:
     weight = args.real_weight
     if weight is not None and weight != "optimal":
         try:
-            weight = float(weight)
+            weight = _float(weight)
         except ValueError:
             raise UsageError(f"--real-weight must be a number in (0, 1] or 'optimal', "
                              f"got {weight!r}") from None

@@ -37,6 +37,10 @@ CASES: list[list[str]] = [
     [*GV, "--T", ""], [*GV, "--T", "-inf"], [*GV, "--T", "10**6"],
     [*GV, "--n0", "0"], [*GV, "--n0", "-5"], [*GV, "--n0", "abc"], [*GV, "--n0", "1e3"],
     [*GV, "--n0", "1" + "0" * 10001],
+    # look-alike digits, which int() and float() alone would read as numbers
+    [*GV, "--n0", "\uff11\uff10"], [*GV, "--T", "\uff15"], [*GV, "--bias-kappa", "\uff10.5"],
+    [*GV, "--param", "sigma2=\uff12"], [*SIM, "--reps", "\u0661\u0660"],
+    [*GV, "--workflow", "mix", "--real-weight", "\uff10.5"],
     [*GV, "--schedule", "n0*t", "--s", "0"], [*GV, "--schedule", "n0*t**s", "--s", "-1"],
     [*GV, "--s", "nan"], [*GV, "--s", "abc"],
     [*GV, "--schedule", "n0*t**(10**6)", "--T", "inf"],
