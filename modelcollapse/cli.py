@@ -531,6 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"warning: {' '.join(str(message).split())}\n")
     clear_interrupt()
     previous = _catch_interrupts()
+    previous_hook, sys.unraisablehook = sys.unraisablehook, _unraisable_hook(sys.unraisablehook)
     try:
         args = build_parser().parse_args(argv)
         out = COMMANDS[args.command](args)
@@ -559,7 +560,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = previous_hook
     return 0
+
+
+def _unraisable_hook(previous: Any) -> Any:
+    """A Ctrl-C that lands in a finaliser or a weakref callback cannot propagate: Python prints
+    "Exception ignored in ..." with a traceback. It is already noted (``_on_sigint``) and
+    raised at the next check, so it is dropped here; anything else goes to ``previous``."""
+
+    def hook(unraisable: Any) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type,
+                                                          KeyboardInterrupt):
+            return
+        previous(unraisable)
+
+    return hook
 
 
 def _leave_now(status: int) -> None:
@@ -588,8 +604,13 @@ def _on_sigint(signum: int, frame: Any) -> None:
 
 
 def _catch_interrupts() -> Any:
-    """Note every SIGINT while a command runs (main thread only); the previous handler."""
+    """Note every SIGINT while a command runs (main thread only); the previous handler.
+
+    An ignored SIGINT stays ignored, as Python itself leaves it: a shell starts background
+    jobs so, and a Ctrl-C meant for the foreground must not end them."""
     if threading.current_thread() is not threading.main_thread():
+        return None
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         return None
     return signal.signal(signal.SIGINT, _on_sigint)
 

@@ -101,7 +101,8 @@ def deferred_interrupt() -> Iterator[None]:
 
     Only in the main thread (the only one that receives signals); elsewhere a no-op.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):  # ignored stays ignored
         yield
         return
     received: list[int] = []
