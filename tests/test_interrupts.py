@@ -177,7 +177,7 @@ def test_python_api_simulate_stops_its_threads_on_ctrl_c(tmp_path):
         print(int(ds.attrs["reps"]))
         """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
+                          timeout=120, cwd=tmp_path, preexec_fn=_sigint_as_default)
     assert proc.returncode == 0, proc.stderr
     seconds, reps = proc.stdout.split()
     assert float(seconds) < STOP_WITHIN and reps == "100"
