@@ -159,8 +159,10 @@ def test_pins_are_lower_bounds_with_caps_only_on_breaking_majors() -> None:
     extras = PYPROJECT["project"]["optional-dependencies"]
     pins = PYPROJECT["project"]["dependencies"] + [p for v in extras.values() for p in v]
     caps = {re.split(r"[<>=\[ ]", p)[0]: p for p in pins if "<" in p}
-    # PyMC 6 and ArviZ 1 changed the API; nothing else is capped
-    assert caps == {"pymc": "pymc>=5.28.5,<6", "arviz": "arviz>=0.23.4,<1"}
+    # PyMC 6 and ArviZ 1 changed the API, nutpie 0.16.9 returns ArviZ 1's DataTree (seen on
+    # Python 3.12, where it is the newest wheel); nothing else is capped
+    assert caps == {"pymc": "pymc>=5.28.5,<6", "arviz": "arviz>=0.23.4,<1",
+                    "nutpie": "nutpie>=0.16,<0.16.9"}
     assert all(">=" in p for p in pins if not p.startswith("modelcollapse["))
 
 
