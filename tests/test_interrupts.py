@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from modelcollapse.cli import main
+from tests.pipelines import write_variance_pipeline
 
 #: seconds a command may take to end after SIGINT (the contract says "a second or two"; the
 #: margin is for a loaded test machine)
@@ -189,17 +190,7 @@ def test_infer_stops_on_sigint_even_where_pymc_catches_it(tmp_path, sampler):
     """PyMC ends a chain on KeyboardInterrupt and starts the next one (or returns the draws
     so far): the command still ends at once, with no posterior file."""
     pytest.importorskip("pymc")
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    rows = ["t,n,estimate,trajectory"]
-    for traj in range(3):
-        est = 1.0
-        for t in range(8):
-            n = 20 * (t + 1)
-            est = est * rng.chisquare(n - 1) / n
-            rows.append(f"{t},{n},{est!r},{traj}")
-    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    write_variance_pipeline(tmp_path / "d.csv")
     proc = start(["infer", "d.csv", "--draws", "200000", "--chains", "2", "--sampler", sampler,
                   "--out", "p.nc"], tmp_path)
     time.sleep(20.0)  # PyMC imported, the model compiled, the first chain sampling

@@ -12,6 +12,7 @@ import sympy
 
 from modelcollapse.cli import main
 from modelcollapse.jsonable import jsonable, null_reasons
+from tests.pipelines import write_variance_pipeline
 
 NESTED = {
     "a": np.float64("nan"),
@@ -87,16 +88,7 @@ def test_a_command_with_an_undefined_value_says_why_it_is_null(capsys):
 def test_infer_with_an_undefined_diagnostic_finishes(tmp_path, capsys):
     """One chain has no R-hat (NaN): infer still writes its file and one JSON object."""
     pytest.importorskip("pymc")
-    data = tmp_path / "d.csv"
-    rows = ["t,n,estimate,trajectory"]
-    rng = np.random.default_rng(0)
-    for traj in range(3):
-        est = 1.0
-        for t in range(8):
-            n = 20 * (t + 1)
-            est = est * rng.chisquare(n - 1) / n
-            rows.append(f"{t},{n},{est!r},{traj}")
-    data.write_text("\n".join(rows) + "\n")
+    data = write_variance_pipeline(tmp_path / "d.csv")
     from modelcollapse.inference.fit import ConvergenceWarning
 
     out_nc = tmp_path / "post.nc"
