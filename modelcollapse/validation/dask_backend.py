@@ -129,19 +129,45 @@ def run_on_dask(
     if not groups:
         return []
     if scheduler is None:
-        with distributed.LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1,
-                                      processes=True, host=LOOPBACK, dashboard_address=None,
-                                      scheduler_kwargs=LOCAL_SCHEDULER_KWARGS,
-                                      silence_logs=logging.ERROR) as cluster, \
+        # entered first, left last: a teardown after Ctrl-C stays quiet until the cluster
+        # is closed, whatever log levels the cluster restores on its way out
+        with contextlib.ExitStack() as teardown, \
+                distributed.LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1,
+                                         processes=True, host=LOOPBACK, dashboard_address=None,
+                                         scheduler_kwargs=LOCAL_SCHEDULER_KWARGS,
+                                         silence_logs=logging.ERROR) as cluster, \
                 distributed.Client(cluster, set_as_default=False) as client:
             try:
                 return _run(client, spec, groups, progress)
             except KeyboardInterrupt:
+                teardown.enter_context(_silenced("distributed"))
                 _kill_workers(cluster)
                 raise
     client = _connect(distributed, scheduler, connect_timeout)
     with client:
         return _run(client, spec, groups, progress)
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _silenced(name: str):
+    """Drop every record that reaches the handlers of logger ``name`` (and of the root
+    logger) while the block runs. A filter on the handlers, not a level: the cluster's own
+    ``silence_logs`` restores handler levels as it closes, and a scheduler losing its killed
+    workers then logs "Batched Comm Closed" with a traceback at INFO."""
+    drop = _DropAll()
+    handlers = logging.getLogger(name).handlers + logging.getLogger().handlers
+    for handler in handlers:
+        handler.addFilter(drop)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(drop)
 
 
 def _kill_workers(cluster) -> None:

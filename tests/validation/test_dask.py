@@ -254,3 +254,30 @@ def test_killed_worker_is_recomputed_and_the_result_is_identical(cluster, client
     assert_same(remote, local)
     client.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
     assert pids[killed["addr"]] not in client.run(os.getpid).values()
+
+
+def test_teardown_after_ctrl_c_drops_distributed_records_even_if_levels_are_restored() -> None:
+    """After Ctrl-C the scheduler logs its killed workers' closed comms at INFO with a
+    traceback, after the cluster has restored its handlers' levels; the teardown filter must
+    drop those records and leave the handlers as they were."""
+    import io
+    import logging
+
+    logger = logging.getLogger("distributed.batched")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    parent = logging.getLogger("distributed")
+    parent.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        with dask_backend._silenced("distributed"):
+            handler.setLevel(logging.NOTSET)  # what the cluster's silence_logs does on close
+            logger.info("Batched Comm Closed", exc_info=(ValueError, ValueError("x"), None))
+        assert stream.getvalue() == ""
+        logger.info("after")
+        assert stream.getvalue() == "after\n"
+        assert handler.filters == []
+    finally:
+        parent.removeHandler(handler)
+        logger.setLevel(level)
