@@ -51,7 +51,7 @@ def test_derive_issue_example_prints_spec_values() -> None:
     assert "\\prod" in out["latex"]["variance_T"]
 
 
-def test_improve_issue_example_prints_spec_table_value() -> None:
+def test_improve_issue_example_prints_the_reference_value() -> None:
     out = run_json("improve", "--n0", "100", "--schedule", "n0*t**2", "--T", "100")
     assert round(out["probability"], 4) == 0.3189  # SPEC section 4 table, g = t^2, T = 100
 

@@ -52,12 +52,12 @@ from modelcollapse.studies.figures import (
     f8_posterior,
     f9_published,
 )
-from modelcollapse.studies.figures.f2_improvement import SPEC_IMPROVEMENT
+from modelcollapse.studies.figures.f2_improvement import REFERENCE_IMPROVEMENT
 from modelcollapse.studies.figures.f8_posterior import CANDIDATES
 from modelcollapse.studies.output import macros_text
 from modelcollapse.studies.session import FULL, QUICK, Z_TOL, Session, Settings
 
-__all__ = ["run_reproduce", "Settings", "QUICK", "FULL", "SPEC_IMPROVEMENT", "Z_TOL",
+__all__ = ["run_reproduce", "Settings", "QUICK", "FULL", "REFERENCE_IMPROVEMENT", "Z_TOL",
            "CANDIDATES", "STEPS"]
 
 #: the figures in order: (key, label, step)
@@ -108,7 +108,9 @@ def run_reproduce(out: str | os.PathLike, *, quick: bool, seed: int = 0,
     dict
         The content of ``results.json``: ``files`` (every path written, ``results.json``
         last), ``figures`` (numbers per figure), ``checks`` (theory against Monte Carlo with
-        z-scores), ``macros``, ``notes``, ``seconds``, ``quick``, ``seed``, ``settings``.
+        z-scores), ``macros``, ``notes``, ``quick``, ``seed``, ``settings``, ``version``,
+        ``nulls``; and ``seconds``, the run time, which the file leaves out so that it is
+        the same bytes for the same seed and folder.
 
     Raises
     ------
@@ -163,13 +165,14 @@ def _run(folder: Path, final: Path, *, quick: bool, seed: int, progress: bool | 
     results_path = folder / "results.json"
     run.files.append(str(results_path))
     results = {"version": __version__, "files": run.files, "quick": bool(quick),
-               "seed": int(seed), "seconds": time.perf_counter() - start,
-               "settings": asdict(settings), "figures": run.figures, "checks": run.checks,
+               "seed": int(seed), "settings": asdict(settings), "figures": run.figures, "checks": run.checks,
                "checks_passed": all(c["passed"] for c in run.checks), "macros": run.macros,
                "notes": run.notes}
     results["nulls"] = null_reasons(results)  # where JSON gets null for NaN or inf, and why
     results = _relocate(jsonable(results), str(folder), str(final))
+    # no run time in the file: the same seed into the same folder gives the same bytes
     results_path.write_text(json.dumps(results, indent=1, allow_nan=False) + "\n")
+    results["seconds"] = time.perf_counter() - start
     run.log(f"wrote {len(run.files)} files into {final} in {results['seconds']:.1f} s")
     return results
 

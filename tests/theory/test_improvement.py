@@ -66,7 +66,7 @@ def test_ceil_integer_arithmetic_matches_float_where_unambiguous() -> None:
 
 
 @pytest.mark.parametrize(("horizon", "g", "expected"), CELLS)
-def test_spec_table(horizon: int, g: str, expected: float) -> None:
+def test_reference_table(horizon: int, g: str, expected: float) -> None:
     value = improvement_probability(100, _inverse_sum(g, horizon))
     assert value == pytest.approx(expected, abs=5e-5)
 

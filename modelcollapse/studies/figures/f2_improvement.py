@@ -21,10 +21,10 @@ from modelcollapse.studies.session import Session
 from modelcollapse.theory import improvement_probability
 from modelcollapse.validation.simulate import simulate
 
-__all__ = ["SPEC_IMPROVEMENT", "IMPROVE", "make", "plot_improvement"]
+__all__ = ["REFERENCE_IMPROVEMENT", "IMPROVE", "make", "plot_improvement"]
 
 #: public reference values of P(T) (n0 = 100, d = 1) by (schedule, T)
-SPEC_IMPROVEMENT = {
+REFERENCE_IMPROVEMENT = {
     ("n0", 1): 0.3524, ("n0", 10): 0.1795, ("n0", 100): 0.0628,
     ("n0*t", 1): 0.3524, ("n0*t", 10): 0.2747, ("n0*t", 100): 0.2294,
     ("n0*t**1.5", 1): 0.3524, ("n0*t**1.5", 10): 0.3043, ("n0*t**1.5", 100): 0.2898,
@@ -38,7 +38,7 @@ IMPROVE = {"constant": "n0", "linear": "n0*t", "threehalves": "n0*t**1.5",
 
 def make(run: Session) -> None:
     """Simulate :math:`P(T)` for the schedules of :data:`IMPROVE` and d = 1, 2, 5, draw F2 and
-    write ``table_improvement`` (the closed form against :data:`SPEC_IMPROVEMENT`)."""
+    write ``table_improvement`` (the closed form against :data:`REFERENCE_IMPROVEMENT`)."""
     s, n0, T, dims = run.settings, 100, 100, (1, 2, 5)
     theory_T = np.arange(1, T + 1)
     mc_T = np.array([1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100])
@@ -64,28 +64,28 @@ def make(run: Session) -> None:
         curves.append({"name": name, "latex": schedule_latex(expr, n0), "by_dim": by_dim})
         out[expr] = {str(d): {"T": mc_T, "closed_form": np.asarray(v["theory"])[mc_T - 1],
                               "mc": v["mc"], "se": v["se"]} for d, v in by_dim.items()}
-    spec_rows, spec_out = [], []
+    reference_rows, reference_out = [], []
     for expr in ("n0", "n0*t", "n0*t**1.5", "n0*t**2", "n0*2**t"):
         sched = Schedule(expr, n0=n0)
         row: list[Any] = [expr]
         for t in (1, 10, 100):
             value = improvement_probability(n0, sched.inverse_sum(t))
-            ref = SPEC_IMPROVEMENT[(expr, t)]
-            spec_out.append({"schedule": expr, "T": t, "probability": value, "reference": ref})
+            ref = REFERENCE_IMPROVEMENT[(expr, t)]
+            reference_out.append({"schedule": expr, "T": t, "probability": value, "reference": ref})
             row += [value, ref]
-        spec_rows.append(row)
+        reference_rows.append(row)
     run.macro("improvement r one d one", improvement_probability(100, 0.01, dim=1))
     run.macro("improvement r one d two", improvement_probability(100, 0.01, dim=2))
     run.macro("improvement r one d five", improvement_probability(100, 0.01, dim=5))
     run.figures["F2"] = {"n0": n0, "T": T, "dims": list(dims), "reps": s.f2_reps,
-                         "schedules": out, "spec_table": spec_out,
+                         "schedules": out, "reference_table": reference_out,
                          "files": run.figure(plot_improvement(
                              {"curves": curves, "dims": dims, "theory_T": theory_T, "mc_T": mc_T,
                               "n0": n0, "reps": s.f2_reps}), "F2_improvement")}
     run.figures["F2"]["tables"] = run.table(
         "table_improvement", f"Probability $P(T)$ that generation $T$ beats the real data "
         f"($n_0 = {n0}$, $d = 1$): closed form and the reference values",
-        ["schedule", "P(1)", "ref", "P(10)", "ref", "P(100)", "ref"], spec_rows)
+        ["schedule", "P(1)", "ref", "P(10)", "ref", "P(100)", "ref"], reference_rows)
 
 
 def plot_improvement(data: Mapping[str, Any]):
