@@ -1,11 +1,19 @@
-"""``python -m modelcollapse``: the same as the ``modelcollapse`` command."""
+"""``python -m modelcollapse`` and the ``modelcollapse`` command: :func:`run`."""
 
 import sys
 
-try:
-    from modelcollapse.cli import main
-except KeyboardInterrupt:  # Ctrl-C while the package imports: the same exit as in a command
-    print("interrupted", file=sys.stderr)
-    sys.exit(130)
 
-sys.exit(main())
+def run() -> int:
+    """The command line, with a Ctrl-C during the first imports (before :func:`main
+    <modelcollapse.cli.main>` takes over the interrupts) ending as in a command: exit status
+    130 and one line, no traceback."""
+    try:
+        from modelcollapse.cli import main
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return main()
+
+
+if __name__ == "__main__":
+    sys.exit(run())

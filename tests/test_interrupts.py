@@ -198,3 +198,26 @@ def test_infer_stops_on_sigint_even_where_pymc_catches_it(tmp_path, sampler):
     seconds, err = interrupt(proc)
     assert_interrupted(proc, seconds, err)
     assert os.listdir(tmp_path) == ["d.csv"]
+
+
+def test_ctrl_c_while_the_command_line_imports_is_exit_130_and_one_line(monkeypatch, capsys):
+    """The ``modelcollapse`` command and ``python -m`` start in ``__main__.run``: a Ctrl-C
+    that lands in the import of the command line, before it handles interrupts itself."""
+    import types
+
+    from modelcollapse.__main__ import run
+
+    class Interrupted(types.ModuleType):
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "modelcollapse.cli", Interrupted("modelcollapse.cli"))
+    assert run() == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_the_console_script_enters_through_run():
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "modelcollapse"]
+    assert script.value == "modelcollapse.__main__:run"

@@ -594,7 +594,9 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
     step or nutpie's model) are kept per process and family, priors and constants: a second
     fit on new data only swaps the data. ``seed`` makes the draws reproducible.
     ``progress``: the sampler's progress bar and PyMC's log lines (off unless True).
-    ``cores``: parallel chains (default: the number of CPUs, at most ``chains``).
+    ``cores``: processes running the chains (default: PyMC's choice, half the CPUs and at
+    most 4; on two cores one, and the chains run in turn, which for models this small is
+    faster than worker processes: 1.8 s against 2.1 s for a second 4 x 1000 fit).
 
     After sampling, one :class:`ConvergenceWarning` names every failed diagnostic (r-hat >
     1.01, bulk ESS < 400, divergences).
