@@ -84,11 +84,38 @@ def test_three_families_compile_in_one_document(tmp_path: Path) -> None:
     assert (gv["gvNZero"], gv["gvT"], gv["gvKappa"], gv["gvAlpha"]) == ("10", "20", "0.5", "1")
     assert gv["gvScheduleText"] == r"\text{n0*t**1.5}"
     pois = _macros((tmp_path / "pois-macros.tex").read_text())
-    assert (pois["poisNZero"], pois["poisT"], pois["poisKappa"]) == ("20", r"\infty", "0")
+    assert (pois["poisNZero"], pois["poisT"], pois["poisKappa"]) == \
+        ("20", r"\ensuremath{\infty}", "0")
     assert pois["poisFamily"] == r"\text{poisson}"
     # the numbers are the derivation's values
     variance = exports["gv"].values["variance_T"]
     assert float(gv["gvVarianceTValue"]) == pytest.approx(variance, rel=1e-5)
+
+
+def test_every_number_macro_reads_in_text_and_in_math(tmp_path: Path) -> None:
+    """A paper writes a value in a sentence or in a formula whatever the run gives: a tiny
+    probability (a power of ten), a negative log-mean, T = inf, a small bias."""
+    exports = {"ca": derive("categorical", dim=3, T=5),
+               "gv": derive("gaussian-variance", schedule=Schedule("n0*t**1.2", n0=20), T=30,
+                            bias=Bias(2, 0.5)),
+               "pois": derive("poisson", schedule=Schedule("n0*(t+1)", n0=20), T=float("inf")),
+               "big": derive("gaussian-variance", schedule=Schedule("n0", n0=2), T=10**6,
+                             bias=Bias(1e-7, 2))}
+    preamble, body, bodies = [], [], set()
+    for prefix, result in exports.items():
+        _, macros = write_latex(result, tmp_path / f"{prefix}.tex", prefix=prefix)
+        preamble.append(f"\\input{{{Path(macros).name}}}\n")
+        defined = _macros(Path(macros).read_text())
+        numbers = [name for name in defined
+                   if name.endswith("Value") or name[len(prefix):] in ("T", "Kappa", "Alpha", "S")]
+        bodies.update(defined[name] for name in numbers)
+        body += [f"In text \\{name}{{}} and in math $x = \\{name}$.\n" for name in numbers]
+    # the cases the test is about are there
+    assert any(r"\times 10^" in b for b in bodies), bodies
+    assert any(b.startswith(r"\ensuremath{-") for b in bodies), bodies
+    assert r"\ensuremath{\infty}" in bodies
+    proc = compile_tex(tmp_path, "".join(body), preamble="".join(preamble))
+    assert proc.returncode == 0, proc.stdout[-3000:]
 
 
 def test_one_prefix_twice_is_a_latex_error(tmp_path: Path) -> None:

@@ -124,17 +124,27 @@ def macro_name(key: str, prefix: str = "mc") -> str:
 
 
 def _number(value: float) -> str:
+    r"""``value`` as LaTeX that reads the same in text and in math: a plain decimal, or in
+    ``\ensuremath`` where it needs math mode (a minus sign, a power of ten, infinity), so a
+    paper may write ``\mcVarianceTValue`` in a sentence or in a formula, whatever the run."""
+    if math.isinf(value):
+        return _in_math(r"\infty" if value > 0 else r"-\infty")
     if value == 0:
         return "0"
     exponent = math.floor(math.log10(abs(value)))
     if -3 <= exponent < 6:
-        return f"{value:.6g}"
+        text = f"{value:.6g}"
+        return _in_math(text) if value < 0 else text
     mantissa = value / 10**exponent
-    return rf"{mantissa:.4g} \times 10^{{{exponent}}}"
+    return _in_math(rf"{mantissa:.4g} \times 10^{{{exponent}}}")
+
+
+def _in_math(text: str) -> str:
+    return rf"\ensuremath{{{text}}}"
 
 
 def _flat_values(values: dict[str, Any]) -> dict[str, str]:
-    r"""Each value as LaTeX, nested ones flattened (``mean_T_1``): a number, ``\infty``,
+    r"""Each value as LaTeX, nested ones flattened (``mean_T_1``): a number (:func:`_number`),
     ``\text{yes}``/``\text{no}``, or ``\text{n/a}`` where there is none (so a paper's macro
     stays defined from one run to the next)."""
     out: dict[str, str] = {}
@@ -145,10 +155,8 @@ def _flat_values(values: dict[str, Any]) -> dict[str, str]:
             out.update(_flat_values({f"{key}_{i + 1}": v for i, v in enumerate(val)}))
         elif isinstance(val, bool):
             out[key] = r"\text{yes}" if val else r"\text{no}"
-        elif isinstance(val, int | float) and math.isfinite(val):
+        elif isinstance(val, int | float) and not math.isnan(val):
             out[key] = _number(float(val))
-        elif isinstance(val, int | float) and math.isinf(val):
-            out[key] = r"\infty" if val > 0 else r"-\infty"
         elif val is None or isinstance(val, int | float):
             out[key] = r"\text{n/a}"
     return out
@@ -278,7 +286,9 @@ def latex_macros(result: Derivation, prefix: str = "mc", *, family: Family | Non
     number at :math:`T`; ``\text{n/a}`` where there is none, yes/no for a verdict such as
     ``\<prefix>CollapsesValue``). Inputs: ``\<prefix>NZero``, ``\<prefix>T`` (a number or
     :math:`\infty`), ``\<prefix>Kappa``, ``\<prefix>Alpha`` (0 and 1 without bias),
-    ``\<prefix>S`` (where the schedule has one); as text in ``\text{...}``:
+    ``\<prefix>S`` (where the schedule has one). Numbers that need math mode (a minus sign, a
+    power of ten, infinity) are in ``\ensuremath``: every number macro reads in a sentence
+    and in a formula. As text in ``\text{...}``:
     ``\<prefix>ScheduleText``, ``\<prefix>Family``, ``\<prefix>FamilyTitle``,
     ``\<prefix>Estimator``,
     ``\<prefix>Workflow``. Needs ``amsmath``.
@@ -293,7 +303,7 @@ def latex_macros(result: Derivation, prefix: str = "mc", *, family: Family | Non
     bias = result.bias if result.bias is not None and result.bias.active else None
     inputs: dict[str, str] = {
         "n_0": str(result.schedule.n0),
-        "T": r"\infty" if math.isinf(result.T) else str(result.T),
+        "T": _number(math.inf) if math.isinf(result.T) else str(result.T),
         "kappa": "0" if bias is None else _number(float(bias.kappa)),
         "alpha": "1" if bias is None else _number(float(bias.alpha)),
     }
