@@ -157,7 +157,19 @@ def test_explicit_sizes_on_the_command_line():
     assert abs(out["variance_T"] - (1 / 100 + 1 / 2**70)) < 1e-18
     bad = run("derive", "gaussian-mean", "--schedule", "100,2e3")
     assert bad.returncode == 2
-    assert bad.stderr.strip() == ("error: --schedule with commas takes explicit sizes "
-                                  "n_0,n_1,... (integers >= 1), got '100,2e3'")
+    assert bad.stderr.strip() == ("error: --schedule with commas outside parentheses takes "
+                                  "explicit sizes n_0,n_1,... (integers >= 1), got '100,2e3'")
     beyond = run("derive", "gaussian-mean", "--schedule", "100,200", "--T", "5")
     assert beyond.returncode == 2 and "allowed: T <= 1" in beyond.stderr
+
+
+def test_min_and_max_schedules_on_the_command_line_are_expressions():
+    """Commas inside parentheses separate a function's arguments, not sizes."""
+    out = run_json("derive", "gaussian-mean", "--schedule", "max(n0, 2*n0*t)", "--n0", "10",
+                   "--T", "3", "--json")
+    sizes = [10, 20, 40, 60]  # max(10, 20 t) for t = 0..3
+    assert abs(out["variance_T"] - sum(1 / n for n in sizes)) < 1e-15
+    out = run_json("derive", "gaussian-mean", "--schedule", "min(n0*t+1,50)", "--n0", "30",
+                   "--T", "2", "--json")
+    # generation 0 is the real data, n_0 = n0 = 30; then min(31, 50), min(61, 50)
+    assert abs(out["variance_T"] - (1 / 30 + 1 / 31 + 1 / 50)) < 1e-15
