@@ -165,9 +165,9 @@ def _run(folder: Path, final: Path, *, quick: bool, seed: int, progress: bool | 
     results_path = folder / "results.json"
     run.files.append(str(results_path))
     results = {"version": __version__, "files": run.files, "quick": bool(quick),
-               "seed": int(seed), "settings": asdict(settings), "figures": run.figures, "checks": run.checks,
-               "checks_passed": all(c["passed"] for c in run.checks), "macros": run.macros,
-               "notes": run.notes}
+               "seed": int(seed), "settings": asdict(settings), "figures": run.figures,
+               "checks": run.checks, "checks_passed": all(c["passed"] for c in run.checks),
+               "macros": run.macros, "notes": run.notes}
     results["nulls"] = null_reasons(results)  # where JSON gets null for NaN or inf, and why
     results = _relocate(jsonable(results), str(folder), str(final))
     # no run time in the file: the same seed into the same folder gives the same bytes
