@@ -121,14 +121,17 @@ class UserFamily(Family):
 
     Besides the family, it keeps where it came from: ``origin`` (``"moment map"``,
     ``"log-density"`` or ``"linearised"``), the user's ``texts``, the Fisher information
-    :math:`I(\\theta)` of a log-density family (``fisher``, else None) and, for a linearised
-    family, the point ``theta_star`` it was linearised at.
+    :math:`I(\\theta)` of a log-density family (``fisher``, else None), for a linearised
+    family the point ``theta_star`` it was linearised at, and for a family read from a family
+    file that file's text (``source``, else empty), from which
+    :func:`~modelcollapse.families.files.loads` builds it again.
     """
 
     origin: str = "moment map"
     texts: Mapping[str, str] = field(default_factory=dict)
     fisher: sp.Expr | None = None
     theta_star: float | None = None
+    source: str = field(default="", compare=False)
 
 
 # ------------------------------------------------------------------------------------------

@@ -34,12 +34,13 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
+from modelcollapse.arguments import flag
 from modelcollapse.families.custom import UserFamily, from_log_density, from_moment_map
 
-__all__ = ["load", "KEYS", "MAX_BYTES"]
+__all__ = ["load", "loads", "KEYS", "MAX_BYTES"]
 
 #: every key a family file may have, with the TOML type it must have
 KEYS: dict[str, tuple[type, ...]] = {
@@ -54,11 +55,11 @@ _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", dict: "a t
                list: "an array"}
 
 
-def _fail(path: Path, problem: str) -> ValueError:
+def _fail(path: Path | str, problem: str) -> ValueError:
     return ValueError(" ".join(f"family file {path}: {problem}".split()))
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> str:
     try:
         info = path.stat()
     except OSError as exc:
@@ -74,22 +75,42 @@ def _read(path: Path) -> dict[str, Any]:
         raise _fail(path, f"cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
         raise _fail(path, "is not UTF-8 text") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _fail(path, f"is not valid TOML ({exc})") from None
+    return text
 
 
 def load(path: str | os.PathLike[str], *, register: bool = False) -> UserFamily:
     """The family declared in the TOML file ``path`` (module docstring): the same kind of
-    object as :func:`from_moment_map` and :func:`from_log_density` return.
+    object as :func:`from_moment_map` and :func:`from_log_density` return, with the file's
+    text as its ``source`` (so a saved posterior or a simulation can rebuild it elsewhere).
 
     Raises ``ValueError`` with one line naming the file and the bad key or value.
     """
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"path must be a str or a path, got {type(path).__name__}")
     path = Path(path)
-    data = _read(path)
+    return _declared(_read(path), path, register)
+
+
+def loads(text: str, *, register: bool = False) -> UserFamily:
+    """The family declared by the TOML ``text`` of a family file (for example the ``source``
+    of a family :func:`load` read, as a saved posterior stores it).
+
+    >>> loads('name = "laplace-scale"\\nparameter = "b"\\nlaw = "b * Gamma(n, 1) / n"\\n').name
+    'laplace-scale'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise _fail("text", f"is more than the {MAX_BYTES} bytes allowed")
+    return _declared(text, "text", register)
+
+
+def _declared(text: str, path: Path | str, register: bool) -> UserFamily:
+    register = flag("register", register)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(path, f"is not valid TOML ({exc})") from None
     for key, value in data.items():
         if key not in KEYS:
             raise _fail(path, f"unknown key {key!r}; allowed: {', '.join(KEYS)}")
@@ -120,14 +141,18 @@ def load(path: str | os.PathLike[str], *, register: bool = False) -> UserFamily:
             if "support" in data:
                 extra["support"] = tuple(str(b) for b in data["support"])
             family = from_log_density(data["name"], parameter=data["parameter"],
-                                      log_density=data["log_density"], register=register,
-                                      **common, **extra)
+                                      log_density=data["log_density"], **common, **extra)
         else:
             if moment_map and not ("mean" in data and "variance" in data) and "law" not in data:
                 raise ValueError("mean and variance must be given together")
             family = from_moment_map(data["name"], parameter=data["parameter"],
                                      mean=data.get("mean"), variance=data.get("variance"),
-                                     register=register, **common)
+                                     **common)
     except (ValueError, TypeError) as exc:
         raise _fail(path, str(exc)) from None
+    family = replace(family, source=text)
+    if register:
+        from modelcollapse.families import register as _register
+
+        _register(family)
     return family

@@ -32,6 +32,7 @@ import numpy as np
 
 from modelcollapse.csvreader import read_csv
 from modelcollapse.families import Family, get_family
+from modelcollapse.families.files import loads
 
 __all__ = ["Trajectories", "Trajectory", "load_trajectories", "from_simulation",
            "resolve_family", "COLUMNS"]
@@ -357,6 +358,10 @@ def from_simulation(ds: Any, reps: int | Sequence[int] | None = None, *,
         raise ValueError("the Dataset has no 'trajectory' variable; simulate with "
                          "trajectories=True")
     traj = ds["trajectory"]
+    swept = [d for d in traj.dims if d not in ("rep", "t", "component")]
+    if swept:
+        raise ValueError(f"the Dataset is a sweep over {swept[0]!r} ({traj.sizes[swept[0]]} "
+                         f"runs); select one run first, e.g. ds.isel({swept[0]}=0)")
     if traj.sizes.get("component", 1) != 1:
         raise ValueError(f"inference needs one component; the Dataset has "
                          f"{traj.sizes['component']}")
@@ -375,5 +380,12 @@ def from_simulation(ds: Any, reps: int | Sequence[int] | None = None, *,
     columns = {"t": np.tile(np.arange(T1), len(picked)), "n": np.tile(sizes, len(picked)),
                "estimate": values[picked].ravel(),
                "trajectory": np.repeat(np.asarray(ds["rep"].values)[picked], T1)}
-    return load_trajectories(columns, family=family or ds.attrs.get("family",
-                                                                    "gaussian-variance"))
+    if family is None:
+        family = (loads(ds.attrs["family_file"]) if ds.attrs.get("family_file")
+                  else ds.attrs.get("family", "gaussian-variance"))
+        try:
+            family = get_family(family)
+        except ValueError:
+            raise ValueError(f"the Dataset's family {family!r} is not registered here; pass "
+                             "family= (the Family, or the path of its family file)") from None
+    return load_trajectories(columns, family=family)

@@ -13,13 +13,11 @@ import importlib.util
 import json
 import logging
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,6 +45,7 @@ with warnings.catch_warnings():
 
 from modelcollapse.arguments import choice, integer, probability
 from modelcollapse.families import Family
+from modelcollapse.families.files import loads
 from modelcollapse.guards import check_posterior
 from modelcollapse.inference.data import Trajectories, load_trajectories
 from modelcollapse.inference.model import Priors, _as_data, build_model, set_data
@@ -473,16 +472,12 @@ class BiasPosterior:
                              "modelcollapse_version attribute)")
         priors = Priors(**{k: tuple(v) if isinstance(v, list) else v
                            for k, v in json.loads(a["priors"]).items()})
-        family: Any = str(a["family"])
-        with tempfile.TemporaryDirectory() as folder:
-            if a.get("family_file"):
-                family = Path(folder) / f"{family}.toml"
-                family.write_text(str(a["family_file"]), encoding="utf-8")
-            columns = json.loads(a["data"])
-            try:
-                data = None if columns is None else load_trajectories(columns, family=family)
-            except ValueError:  # a family built in Python and not registered here
-                data = None
+        family: Any = loads(str(a["family_file"])) if a.get("family_file") else str(a["family"])
+        columns = json.loads(a["data"])
+        try:
+            data = None if columns is None else load_trajectories(columns, family=family)
+        except ValueError:  # a family built in Python and not registered here
+            data = None
         return cls(idata=idata, family=str(a["family"]), sampler=str(a["sampler"]),
                    seconds=float(a["seconds"]), n_trajectories=int(a["n_trajectories"]),
                    n_transitions=int(a["n_transitions"]), noisy=bool(a["noisy"]),
@@ -635,7 +630,7 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
                               exact=spec.get("exact", True),
                               likelihood_description=spec.get("description", ""),
                               data=tr, params=dict(params or {}),
-                              family_file=_family_file(family))
+                              family_file=getattr(tr.family_def, "source", ""))
     posterior._write_attrs()
     problems = posterior.problems()
     if problems:
@@ -644,10 +639,3 @@ def fit_bias(data: Any, *, family: str | Family | None = None, priors: Priors | 
                       "run more draws or tune, or raise target_accept",
                       ConvergenceWarning, stacklevel=2)
     return posterior
-
-
-def _family_file(family: Any) -> str:
-    """The text of a family file given by its path (else empty)."""
-    if isinstance(family, os.PathLike) or (isinstance(family, str) and family.endswith(".toml")):
-        return Path(family).read_text(encoding="utf-8")
-    return ""

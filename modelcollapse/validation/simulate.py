@@ -295,7 +295,9 @@ def _dataset(spec: Spec, schedule: Schedule, comps, merged: dict, seconds: float
              "n0": int(spec.sizes[0]), "T": T, "reps": spec.reps, "seed": spec.seed,
              "threshold": spec.threshold, "backend": backend, "seconds": seconds,
              "bias_kappa": float(spec.bias.kappa) if spec.bias else 0.0,
-             "bias_alpha": float(spec.bias.alpha) if spec.bias else 1.0}
+             "bias_alpha": float(spec.bias.alpha) if spec.bias else 1.0,
+             # a family read from a family file travels with its results (from_simulation)
+             "family_file": getattr(spec.family, "source", "")}
     if spec.workflow == "mix":
         attrs.update(real_ratio=spec.real_ratio, real_weight=spec.real_weight)
     return describe(xr.Dataset(data, coords=coords, attrs=attrs))

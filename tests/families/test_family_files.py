@@ -493,3 +493,19 @@ def test_random_documents_load_or_fail_in_one_line(doc):
         assert sorted(p.name for p in Path(folder).iterdir()) == ["random.toml"]
     assert not SENTINEL.exists()
     assert not Path("PWNED").exists()
+
+
+def test_a_loaded_family_keeps_its_text_and_loads_builds_it_again(tmp_path):
+    from modelcollapse.families.files import load, loads
+
+    text = ('name = "scale-gamma-three"\nparameter = "theta"\ndomain = "positive"\n'
+            'kind = "scale"\nlaw = "theta * Gamma(3*n, 1) / (3*n)"\n')
+    (tmp_path / "f.toml").write_text(text)
+    family = load(tmp_path / "f.toml")
+    assert family.source == text
+    again = loads(family.source)
+    assert again == family and again.moment_map().variance == family.moment_map().variance
+    with pytest.raises(ValueError, match=r"^family file text: is not valid TOML"):
+        loads("name = ")
+    with pytest.raises(TypeError, match="text must be a str"):
+        loads(b"name = 'x'")

@@ -152,6 +152,25 @@ def test_netcdf_round_trip(post, data, tmp_path):
         BiasPosterior.from_netcdf(tmp_path / "x.nc")
 
 
+def test_a_family_file_travels_with_the_data_into_a_saved_posterior(tmp_path):
+    """Data read with a family file, fitted without naming it again: the saved posterior
+    keeps the file's text, and reloads with its data after the file is gone."""
+    text = ('name = "gamma-shape-two"\nparameter = "theta"\ndomain = "positive"\n'
+            'kind = "scale"\nlaw = "theta * Gamma(n, 1) / n"\n')
+    (tmp_path / "fam.toml").write_text(text)
+    ds = simulate(str(tmp_path / "fam.toml"), schedule=Schedule("n0*t", n0=10), T=6, reps=4,
+                  seed=2, trajectories=True, progress=False)
+    assert ds.attrs["family_file"] == text
+    (tmp_path / "fam.toml").unlink()
+    data = from_simulation(ds)  # the family from the Dataset's own record
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        post = fit_bias(data, draws=100, tune=100, chains=1, progress=False)
+    assert post.family_file == text
+    back = BiasPosterior.from_netcdf(post.to_netcdf(tmp_path / "p.nc"))
+    assert back.family_file == text and back.data.to_dict() == data.to_dict()
+
+
 def test_posterior_matches_a_direct_integration_on_a_grid(post, data):
     """Posterior mean and sd of kappa and alpha by quadrature over (b, alpha) with scipy's
     densities: prior Beta(1, 3) on b, 0.05 + 2.95 Beta(2, 2) on alpha, the Gamma step law."""

@@ -169,6 +169,19 @@ def test_from_simulation_keeps_sizes_and_values():
         from_simulation(ds, 9)
 
 
+def test_from_simulation_of_a_sweep_or_an_unknown_family_says_what_to_do():
+    grid = simulate("gaussian-variance", schedule=["n0", "n0*t"], T=3, reps=2,
+                    trajectories=True, progress=False)
+    with pytest.raises(ValueError, match=r"^the Dataset is a sweep over 'schedule' \(2 runs\); "
+                                         r"select one run first, e\.g\. ds\.isel\(schedule=0\)$"):
+        from_simulation(grid)
+    assert len(from_simulation(grid.isel(schedule=1))) == 2
+    ds = simulate("gaussian-variance", T=3, reps=2, trajectories=True, progress=False)
+    ds.attrs["family"] = "made-in-another-session"
+    with pytest.raises(ValueError, match="not registered here; pass family="):
+        from_simulation(ds)
+
+
 def test_data_module_does_not_import_pymc():
     code = ("import sys, modelcollapse, modelcollapse.inference\n"
             "from modelcollapse.inference import load_trajectories\n"
