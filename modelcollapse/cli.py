@@ -345,8 +345,8 @@ def _cmd_improve(args: argparse.Namespace) -> dict[str, Any]:
     if not closed:
         out.update({"reps": res.reps, "seed": res.seed})
     if not args.json:
-        how = (f"{res.method}" if closed else
-               f"Monte Carlo +/- {res.se:.2g}, {res.reps} walks, seed {res.seed}")
+        how = {"closed-form": "closed form", "numeric": "numeric, from the exact law"}.get(
+            res.method, f"Monte Carlo +/- {res.se:.2g}, {res.reps} walks, seed {res.seed}")
         print(f"P(T) = {prob:.6g}  ({how}; probability that generation T beats the real-data "
               f"fit; {res.family}, n0={schedule.n0}, schedule {schedule.text}, T={args.T}, "
               f"dim={dim})")

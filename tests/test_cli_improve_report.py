@@ -1,0 +1,51 @@
+"""What ``modelcollapse improve`` reports: the method used, the schedule, the dimension."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from modelcollapse.cli import main
+
+
+def run_text(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(["improve", *args]) == 0
+    return capsys.readouterr().out
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["improve", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def improvement_chi2(n: int) -> float:
+    """P(|s1 - 1| < |s0 - 1|) for s0 = Y/(n-1), s1 = s0 X/(n-1), X, Y ~ chi2(n-1): one step of
+    the unbiased variance at size n, by scipy quadrature (independent of the package)."""
+    law = stats.chi2(n - 1)
+
+    def inner(y: float) -> float:
+        s0 = y / (n - 1)
+        d = abs(s0 - 1)
+        return law.pdf(y) * (law.cdf((1 + d) * (n - 1) / s0)
+                             - law.cdf(max(0.0, (1 - d) * (n - 1) / s0)))
+
+    return integrate.quad(inner, 0, np.inf, limit=200)[0]
+
+
+def test_text_names_the_numeric_method(capsys: pytest.CaptureFixture[str]) -> None:
+    text = run_text(capsys, "--family", "gaussian-variance", "--n0", "10", "--T", "1")
+    assert "numeric" in text and "Monte Carlo" not in text and "None" not in text
+    assert float(re.search(r"P\(T\) = (\S+)", text)[1]) == pytest.approx(
+        improvement_chi2(10), rel=1e-5)
+    out = run_json(capsys, "--family", "gaussian-variance", "--n0", "10", "--T", "1")
+    assert out["method"] == "numeric"
+
+
+def test_text_names_closed_form_and_monte_carlo(capsys: pytest.CaptureFixture[str]) -> None:
+    assert "(closed form;" in run_text(capsys, "--n0", "100", "--T", "1")
+    text = run_text(capsys, "--family", "poisson", "--T", "2", "--reps", "2000", "--seed", "3")
+    assert "Monte Carlo +/- " in text and "2000 walks, seed 3" in text
