@@ -337,8 +337,11 @@ def _cmd_improve(args: argparse.Namespace) -> dict[str, Any]:
     dim = 1 if args.dim is None else args.dim
     closed = res.method == "closed-form"
     inverse_sum = schedule.inverse_sum(T) if closed else None
+    # explicit sizes as derive shows them (and as --schedule takes them), not null
+    shown = schedule.text if schedule.text is not None else ",".join(
+        str(n) for n in schedule.sizes_given)
     out = {"probability": prob, "method": res.method, "se": res.se, "family": res.family,
-           "estimator": res.estimator, "n0": schedule.n0, "schedule": schedule.text,
+           "estimator": res.estimator, "n0": schedule.n0, "schedule": shown,
            "T": None if math.isinf(T) else T, "dim": dim,
            "inverse_sum": inverse_sum if closed and math.isfinite(inverse_sum) else None,
            "r": res.r}
@@ -348,7 +351,7 @@ def _cmd_improve(args: argparse.Namespace) -> dict[str, Any]:
         how = {"closed-form": "closed form", "numeric": "numeric, from the exact law"}.get(
             res.method, f"Monte Carlo +/- {res.se:.2g}, {res.reps} walks, seed {res.seed}")
         print(f"P(T) = {prob:.6g}  ({how}; probability that generation T beats the real-data "
-              f"fit; {res.family}, n0={schedule.n0}, schedule {schedule.text}, T={args.T}, "
+              f"fit; {res.family}, n0={schedule.n0}, schedule {shown}, T={args.T}, "
               f"dim={dim})")
     return out
 

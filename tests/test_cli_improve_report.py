@@ -49,3 +49,13 @@ def test_text_names_closed_form_and_monte_carlo(capsys: pytest.CaptureFixture[st
     assert "(closed form;" in run_text(capsys, "--n0", "100", "--T", "1")
     text = run_text(capsys, "--family", "poisson", "--T", "2", "--reps", "2000", "--seed", "3")
     assert "Monte Carlo +/- " in text and "2000 walks, seed 3" in text
+
+
+def test_explicit_sizes_are_reported_as_given(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_json(capsys, "--schedule", "100, 200,400", "--T", "2")
+    assert out["schedule"] == "100,200,400" and out["n0"] == 100
+    assert out["inverse_sum"] == pytest.approx(1 / 200 + 1 / 400, rel=1e-12)
+    derived = main(["derive", "gaussian-mean", "--schedule", "100, 200,400", "--T", "2",
+                    "--json"])
+    assert derived == 0 and json.loads(capsys.readouterr().out)["schedule"] == out["schedule"]
+    assert "schedule 100,200,400," in run_text(capsys, "--schedule", "100,200,400", "--T", "2")
