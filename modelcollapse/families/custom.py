@@ -215,7 +215,7 @@ def _expression(value: Any, names: Mapping[str, sp.Expr], what: str) -> sp.Expr:
 
 
 def _declared_law(law: Any, names: Mapping[str, sp.Expr], family: str,
-                  moments: Mapping[str, sp.Expr | None]) -> Law:
+                  moments: Mapping[str, sp.Expr | None], parameter: str) -> Law:
     """The exact law from its text, checked against the declared moment map where given."""
     if isinstance(law, Law):
         parsed = law
@@ -224,6 +224,14 @@ def _declared_law(law: Any, names: Mapping[str, sp.Expr], family: str,
         variables = [v for v in names.values() if isinstance(v, sp.Symbol)]
         for what, moment in (("mean", parsed.mean()), ("variance", parsed.variance())):
             check_degree(moment, variables, f"the {what} of the law of family {family}")
+    # the law is the step from the previous generation's estimate: without the parameter
+    # there is no chain, and the engines that look the parameter up fail far from here
+    # (matched by name, so a Law built with a differently-assumed symbol still counts)
+    used = {s.name for v in parsed.args().values() if isinstance(v, sp.Basic)
+            for s in v.free_symbols}
+    if parameter not in used:
+        raise ValueError(f"family {family}: the law {str(law)[:80]!r} does not depend on "
+                         f"{parameter}")
     for what, declared, own in (("mean", moments.get("mean"), parsed.mean()),
                                 ("variance", moments.get("variance"), parsed.variance())):
         if declared is not None and sp.simplify(own - declared) != 0:
@@ -409,7 +417,7 @@ def from_moment_map(
     exprs = {what: _expression(text, names, f"{what} of family {name}")
              for what, text in (("mean", mean), ("variance", variance)) if text is not None}
     if law is not None:
-        step = _declared_law(law, names, name, exprs)
+        step = _declared_law(law, names, name, exprs, parameter)
         exprs = {"mean": step.mean(), "variance": step.variance()}
         estimator_name, text = "user", "user-declared exact law"
     else:
@@ -705,7 +713,7 @@ def from_log_density(
                               {parameter: step}, min_size, exact=False)
     else:
         names = {**named, parameter: theta, "n": symbols.n}
-        step = _declared_law(law, names, name, {})
+        step = _declared_law(law, names, name, {}, parameter)
         size = _smallest_size(name, theta, float(p.default),
                               {"mean": step.mean(), "variance": step.variance()}, min_size)
         estimator = Estimator("user", "user-declared exact law", {parameter: step}, size)

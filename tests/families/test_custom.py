@@ -286,6 +286,13 @@ BAD = [
     ("no-parameter", lambda: _ld(log_density="-x"), r"does not depend on lam"),
     ("no-variable", lambda: _ld(log_density="log(lam)"), r"does not depend on x"),
     ("variable-is-parameter", lambda: _ld(variable="lam"), r"must differ"),
+    # a law free of the parameter used to be accepted, then derive failed with KeyError
+    ("law-no-parameter", lambda: _mm(mean=None, variance=None, law="Gamma(n, 1)/n"),
+     r"family my-bad: the law 'Gamma\(n, 1\)/n' does not depend on theta"),
+    ("law-no-parameter-normal", lambda: _mm(mean=None, variance=None,
+                                            law="1 + 2*Normal(0, 1/n)"),
+     r"does not depend on theta"),
+    ("law-no-parameter-density", lambda: _ld(law="Gamma(n, 1)/n"), r"does not depend on lam"),
     ("sympy-cannot", lambda: _ld(log_density="-x**2/2 - lam*exp(x)", support=("-oo", "oo")),
      r"SymPy could not compute the integral of the density"),
 ]

@@ -153,6 +153,16 @@ def test_law_alone_and_beside_a_density(tmp_path):
     assert fisher_information(beside) == 1 / beside.parameters[0].symbol ** 2
 
 
+def test_a_law_without_the_parameter_is_refused(tmp_path):
+    # it was accepted, then derive and validate stopped with KeyError: theta
+    path = write(tmp_path, 'name = "fam"\nparameter = "theta"\ndomain = "positive"\n'
+                           'kind = "scale"\nlaw = "Gamma(n, 1)/n"\n')
+    with pytest.raises(ValueError) as info:
+        load(path)
+    assert str(info.value) == (f"family file {path}: family fam: the law 'Gamma(n, 1)/n' "
+                               "does not depend on theta")
+
+
 def test_windows_line_endings_and_comments(tmp_path):
     text = "# a comment\r\n" + GOOD.replace("\n", "  # trailing comment\r\n")
     assert load(write(tmp_path, text)) == load(write(tmp_path, GOOD, "plain.toml"))

@@ -54,6 +54,7 @@ TOML_FILES: dict[str, bytes] = {
     "law-import": toml(law="\"__import__('os')\""),
     "law-unknown": toml(law='"theta * Zeta(n)"'),
     "law-degree": toml(mean=None, variance=None, law='"Normal(theta, 1/n**997)"'),
+    "law-no-parameter": toml(mean=None, variance=None, law='"Gamma(n, 1)/n"'),
     "name-bad": toml(name='"../../etc/passwd"'),
     "constants-string": toml(constants='{ k = "2" }'),
 }
