@@ -97,6 +97,25 @@ _VERDICTS = ("converges", "diverges", "undecided")
 # ----------------------------------------------------------------------------------------
 # growth classification
 # ----------------------------------------------------------------------------------------
+def _limit_at_infinity(expr: sp.Expr) -> sp.Expr | None:
+    r""":math:`\lim_{t \to \infty}` of ``expr``: a real number, :math:`\pm\infty`, or None
+    where there is none or SymPy cannot tell (``min``/``max`` go argument by argument, which
+    SymPy's series expansion does not do)."""
+    def each(*args: sp.Expr) -> list[sp.Expr]:
+        found = [_limit_at_infinity(a) for a in args]
+        if any(f is None for f in found):
+            raise ValueError("no limit")
+        return found
+
+    try:
+        expr = expr.replace(sp.Max, lambda *a: sp.Max(*each(*a))) \
+                   .replace(sp.Min, lambda *a: sp.Min(*each(*a)))
+        limit = sp.limit(expr, _sym.t, sp.oo) if _sym.t in expr.free_symbols else expr
+    except (NotImplementedError, ValueError, TypeError, RecursionError):
+        return None
+    return limit if limit.is_extended_real else None  # not an oscillation (AccumBounds)
+
+
 @dataclass(frozen=True)
 class Growth:
     r"""Growth class of a schedule: :math:`E(t) \sim C\, b^t\, t^p\, (\log t)^q` as
@@ -1267,6 +1286,39 @@ class Schedule:
             else:
                 self._cache["growth"] = Growth(term.base, term.power, term.log_power)
         return self._cache["growth"]
+
+    def limiting_size(self) -> int | float | None:
+        r""":math:`\lim_{t\to\infty} n_t`: ``math.inf`` where the sizes grow without bound, the
+        integer they settle at, ``None`` where they have no limit (they oscillate), for explicit
+        sizes, or where it is not decided.
+
+        A finite limit :math:`L = \lim E(t)` (SymPy; ``min`` and ``max`` of their arguments'
+        limits) settles the sizes at :math:`\max(1, \lceil L \rceil)`: also for an integer
+        :math:`L` approached from above, since sizes within a relative :math:`10^{-9}` of an
+        integer are that integer (:meth:`sizes`).
+
+        Examples
+        --------
+        >>> Schedule("n0*t").limiting_size(), Schedule("max(10, n0 - t)").limiting_size()
+        (inf, 10)
+        >>> Schedule("n0 + 100/t").limiting_size(), Schedule("n0 + 1/(2*t) + 0.5").limiting_size()
+        (100, 101)
+        >>> Schedule("n0*(2 + (-1)**t)").limiting_size() is None
+        True
+        """
+        if self._numeric is None:
+            return None
+        if "limit" not in self._cache:
+            growth = self.growth()
+            if growth is not None and (growth.base > 1 or (growth.base == 1 and (
+                    growth.power > 0 or (growth.power == 0 and growth.log_power > 0)))):
+                self._cache["limit"] = math.inf
+            else:
+                limit = _limit_at_infinity(self._numeric)
+                self._cache["limit"] = (
+                    None if limit is None or limit is sp.S.NegativeInfinity
+                    else math.inf if limit is sp.oo else max(1, int(sp.ceiling(limit))))
+        return self._cache["limit"]
 
     def converges(self, a: Any = 1) -> str:
         r"""Whether :math:`\sum_{t \ge 1} n_t^{-a}` converges, decided symbolically.

@@ -496,3 +496,23 @@ def test_inverse_sum_limit_refuses_what_it_cannot_sum() -> None:
         + 1 / (math.log(math.pi) ** 2 * (10**6 + 0.5)),
         rel=2e-9,
     )
+
+
+@pytest.mark.parametrize(("expr", "limit"), [
+    ("n0", 100), ("n0*t", math.inf), ("n0*2**t", math.inf), ("n0*log(t+2)", math.inf),
+    ("max(10, n0 - t)", 10), ("max(n0, 1000 - 10*t)", 100), ("min(n0*t, 500)", 500),
+    ("2*max(10, n0 - t) + 1/t", 20), ("100 - 1/t", 100),
+    # an integer limit approached from above: sizes within 1e-9 of it are that integer
+    ("n0 + 100/t", 100), ("n0 + 1/(2*t) + 0.5", 101),
+])
+def test_limiting_size(expr, limit):
+    schedule = Schedule(expr, n0=100)
+    assert schedule.limiting_size() == limit
+    if math.isfinite(limit):  # the sizes themselves, far out
+        assert schedule.size(10**12) == schedule.size(10**12 + 1) == limit
+
+
+@pytest.mark.parametrize("expr", ["n0*(2 + (-1)**t)", "n0 - t"])
+def test_limiting_size_none_without_a_limit(expr):
+    assert Schedule(expr, n0=100).limiting_size() is None
+    assert Schedule.from_sizes([100, 200, 400]).limiting_size() is None

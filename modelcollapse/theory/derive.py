@@ -446,9 +446,8 @@ def _mix_arguments(workflow: str, real_ratio: Any, real_weight: Any) -> tuple | 
 
 
 def _coefficient_limit(schedule: Schedule, minimum: int, fam: Family, *, scaled: bool = False):
-    """:func:`coefficient_limit` at this schedule's first size after generation 0."""
-    first = int(schedule.sizes(1, minimum=minimum, family=fam.name)[-1])
-    return coefficient_limit(schedule, first, scaled=scaled)
+    """:func:`coefficient_limit` for this family's smallest size."""
+    return coefficient_limit(schedule, minimum=minimum, family=fam.name, scaled=scaled)
 
 
 def _mix_weight(fam: Family, estimator: str, bias: Bias | None, values, schedule: Schedule,

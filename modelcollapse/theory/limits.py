@@ -60,7 +60,7 @@ def limit_values(fam: Family, estimator: str, bias: Bias | None, workflow: str,
         return _aitken(at(sizes(horizon // 4)), at(sizes(horizon // 2)), at(sizes(horizon)))
     found = criteria.drivers(fam, estimator=estimator, bias=bias, values=values)
     if found.contracting:
-        return _stationary(fam, estimator, bias, values, schedule, sizes(1)[-1])
+        return _stationary(fam, estimator, bias, values, schedule, minimum)
     decision = criteria.collapses(schedule, bias, family=fam, estimator=estimator,
                                   values=values)
     if decision is None:
@@ -99,11 +99,11 @@ def limit_values(fam: Family, estimator: str, bias: Bias | None, workflow: str,
 
 
 def _stationary(fam: Family, estimator: str, bias: Bias | None, values: dict[str, np.ndarray],
-                schedule: Schedule, first: int) -> Values:
+                schedule: Schedule, minimum: int) -> Values:
     r"""Limits of a contracting chain: the fixed point of the moment recursion at the limiting
     coefficients (:func:`~modelcollapse.theory.recursion.fixed_point`,
     :func:`~modelcollapse.theory.recursion.coefficient_limit`)."""
-    at_limit = coefficient_limit(schedule, first)
+    at_limit = coefficient_limit(schedule, minimum=minimum, family=fam.name)
     constants = {c.symbol: float(values[c.name][0]) for c in fam.constants}
     per: dict[str, dict[str, Any]] = {"mean_T": {}, "variance_T": {}}
     for p in fam.parameters:

@@ -26,6 +26,7 @@ The accumulate workflow of a sample mean pools generation :math:`t` with weight
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -304,15 +305,27 @@ def solve_symbolic(
     return mean_T, sp.Sum(_at(w, t) * _product(f, t + 1, horizon, u), (t, 0, horizon))
 
 
-def coefficient_limit(schedule: Schedule, first: int, *,
+def coefficient_limit(schedule: Schedule, *, minimum: int = 1, family: str = "",
                       scaled: bool = False) -> Callable[[sp.Expr], sp.Expr]:
-    r"""Where the coefficients of a contracting chain settle: at :math:`n = n_1` (``first``)
-    for a constant schedule, as :math:`n \to \infty` for any other; ``scaled`` takes the limit
-    of :math:`n` times the expression (the leading term of a variance that vanishes)."""
-    growth = schedule.growth()
-    if growth is not None and growth.base == 1 and growth.power == 0 \
-            and growth.log_power == 0:
-        return lambda e: e.subs(symbols.n, first)
+    r"""Where the coefficients of a contracting chain settle: at :math:`n = \lim n_t`
+    (:meth:`~modelcollapse.schedules.Schedule.limiting_size`) where the sizes settle, as
+    :math:`n \to \infty` where they grow without bound; ``scaled`` then takes the limit of
+    :math:`n` times the expression (the leading term of a variance that vanishes).
+
+    Raises ``ValueError`` for explicit sizes, sizes without a limit (or none SymPy decides) and
+    sizes that settle below ``minimum`` (the smallest size of ``family``)."""
+    size = schedule.limiting_size()
+    if size is None:
+        if schedule.expression is None:
+            raise ValueError("T = inf needs a schedule given by an expression, not a list of "
+                             "sizes")
+        raise ValueError(f"T = inf needs sizes that settle or grow without bound; those of "
+                         f"{schedule.text!r} have no limit that could be decided")
+    if math.isfinite(size):
+        if size < minimum:
+            raise ValueError(f"the sizes of {schedule.text!r} settle at n = {size}, below the "
+                             f"smallest size {minimum} of {family or 'the family'}")
+        return lambda e: e.subs(symbols.n, size)
     if scaled:
         return lambda e: sp.limit(e * symbols.n, symbols.n, sp.oo)
     return lambda e: sp.limit(e, symbols.n, sp.oo)

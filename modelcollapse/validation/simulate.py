@@ -195,10 +195,10 @@ def simulate(
             from modelcollapse.theory import mixing
             from modelcollapse.theory.recursion import coefficient_limit
 
-            first = int(schedule.sizes(1, minimum=minimum, family=fam.name)[-1])
             mix = (mix[0], mixing.optimal_real_weight(
                 fam, values, real_ratio=mix[0], estimator=est.name, bias=bias,
-                at_limit=coefficient_limit(schedule, first, scaled=True))[0])
+                at_limit=coefficient_limit(schedule, minimum=minimum, family=fam.name,
+                                           scaled=True))[0])
         small = [int(n) for n in sizes if mix_size(mix[0], n) < minimum]
         if small:
             raise ValueError(f"real_ratio * n_t = {mix[0]} * {small[0]} rounds below the "
