@@ -87,7 +87,7 @@ def _params(items: Sequence[str] | None) -> dict[str, Any]:
     return out
 
 
-def _common(p: argparse.ArgumentParser, *, family: bool = True) -> None:
+def _common(p: argparse.ArgumentParser, *, family: bool = True, improve: bool = False) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--n0", type=_int, default=100, help="size of generation 0 (default 100)")
     p.add_argument("--schedule", default="n0",
@@ -108,7 +108,10 @@ def _common(p: argparse.ArgumentParser, *, family: bool = True) -> None:
         p.add_argument("--bias-kappa", type=_float, default=0.0, help="bias amplitude kappa >= 0")
         p.add_argument("--bias-exponent", type=_float, default=1.0, help="bias exponent alpha > 0")
     p.add_argument("--dim", type=_int, default=None,
-                   help="dimension (improve, mvgaussian, linear-regression; default 2)")
+                   help="dimension of an isotropic Gaussian mean (closed form, default 1) or "
+                        "of a vector family (default 2; categorical: the cells of p)"
+                   if improve else "dimension of a vector family: mvgaussian, "
+                        "linear-regression (default 2), categorical (the cells of p)")
 
 
 def _overwrite(p: argparse.ArgumentParser, text: str = "replace an existing --out") -> None:
@@ -135,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "'mc'), so several exports can share one paper")
     _overwrite(p)
     p = sub.add_parser("improve", help="probability that recursive training beats real data")
-    _common(p, family=False)
+    _common(p, family=False, improve=True)
     p.add_argument("--family", default="gaussian-mean",
                    help="family name or the path of a family file (*.toml); default "
                         "gaussian-mean (closed form), else Monte Carlo of the exact walk")
@@ -334,7 +337,7 @@ def _cmd_improve(args: argparse.Namespace) -> dict[str, Any]:
         estimator=args.estimator, bias=Bias(args.bias_kappa, args.bias_exponent), dim=args.dim,
         reps=args.reps, seed=args.seed)
     prob = res.probability
-    dim = 1 if args.dim is None else args.dim
+    dim = res.dim  # the dimension used: a vector family's default, not 1
     closed = res.method == "closed-form"
     inverse_sum = schedule.inverse_sum(T) if closed else None
     # explicit sizes as derive shows them (and as --schedule takes them), not null

@@ -39,7 +39,7 @@ class FamilyImprovement:
     r""":math:`P(T) = \Pr(\lVert\hat\theta_T - \theta^*\rVert < \lVert\hat\theta_0 -
     \theta^*\rVert)` for one family: ``probability``, the ``method`` that gave it
     (``"closed-form"``, ``"numeric"`` or ``"monte-carlo"``) and its standard error ``se``
-    (0 unless Monte Carlo), with the run's description."""
+    (0 unless Monte Carlo), with the run's description; ``dim`` is the dimension used."""
 
     probability: float
     method: str
@@ -52,12 +52,13 @@ class FamilyImprovement:
     seed: int | None = None
     r: float | None = None
     note: str = ""
+    dim: int = 1
 
     def to_dict(self) -> dict:
         return {"probability": self.probability, "method": self.method, "se": self.se,
                 "family": self.family, "estimator": self.estimator, "n0": self.n0,
                 "T": None if math.isinf(self.T) else self.T, "reps": self.reps,
-                "seed": self.seed, "r": self.r, "note": self.note}
+                "seed": self.seed, "r": self.r, "note": self.note, "dim": self.dim}
 
     def __str__(self) -> str:
         se = f" +/- {self.se:.2g} (Monte Carlo, {self.reps} walks, seed {self.seed})" \
@@ -160,7 +161,12 @@ def family_improvement_probability(
             rr = math.sqrt(sum(v(float(k)) for k in sizes[1:]) / v(float(sizes[0])))
             prob = probability_from_spread(rr, d)
         return FamilyImprovement(prob, "closed-form", 0.0, fam.name, est.name, sched.n0,
-                                 horizon, r=None if math.isinf(rr) else rr)
+                                 horizon, r=None if math.isinf(rr) else rr, dim=d)
+    # only the closed form has an isotropic version; the numeric route and the walk of a
+    # scalar family would silently answer for dim = 1
+    if not fam.vector and dim not in (None, 1):
+        raise ValueError(f"dim = {dim} needs a vector family or the closed form (an isotropic "
+                         f"Gaussian mean); {fam.name} is scalar: allowed dim = 1")
     if math.isinf(horizon):
         raise ValueError(f"T = inf has a closed form for the Gaussian mean only; {fam.name} "
                          "needs a finite T (Monte Carlo)")
@@ -173,13 +179,10 @@ def family_improvement_probability(
         prob = numeric_improvement(law, theta, constants, sizes)
         if prob is not None:
             return FamilyImprovement(prob, "numeric", 0.0, fam.name, est.name, sched.n0,
-                                     horizon)
+                                     horizon)  # a scalar family: dim = 1
     if method == "numeric":
         raise ValueError(f"method 'numeric' does not apply to {fam.name} (law {law}); "
                          "allowed: monte-carlo")
-    if not fam.vector and dim not in (None, 1):
-        raise ValueError(f"dim = {dim} needs a vector family or the closed form (an isotropic "
-                         f"Gaussian mean); {fam.name} is scalar: allowed dim = 1")
     ds = simulate(fam, schedule=sched, T=int(horizon), reps=reps, seed=seed,
                   estimator=est.name, params=params, bias=bias, dim=dim, trajectories=True,
                   progress=False)
@@ -190,5 +193,7 @@ def family_improvement_probability(
     farT = np.linalg.norm(traj[:, -1, :] - truth, axis=1)
     prob = float(np.mean(farT < far0))
     se = math.sqrt(prob * (1.0 - prob) / reps)
+    # a vector family's dimension is the length of its first parameter (mean, cells, beta)
+    used = len(np.atleast_1d(values[fam.parameters[0].name])) if fam.vector else 1
     return FamilyImprovement(prob, "monte-carlo", se, fam.name, est.name, sched.n0, horizon,
-                             reps=reps, seed=seed)
+                             reps=reps, seed=seed, dim=used)
