@@ -8,7 +8,8 @@ shorter than the header is padded with empty cells (missing values, reported by 
 with the column's name), a longer one raises :class:`CsvShapeError`. Rows keep their place in
 the file for messages: ``row`` counts lines after the header (row 1 is line 2 when the header
 is line 1), ``line`` is the line of the file. Cells are returned as written (text); each caller
-checks and converts them.
+checks and converts them; :func:`is_number_text` says whether a cell writes a number the
+way the command line takes it (ASCII, no ``_`` separators).
 
 >>> import os, tempfile
 >>> with tempfile.TemporaryDirectory() as tmp:
@@ -27,10 +28,20 @@ from __future__ import annotations
 import csv
 import errno
 import os
+import re
 import stat
 from dataclasses import dataclass
 
-__all__ = ["CsvTable", "CsvShapeError", "read_csv"]
+__all__ = ["CsvTable", "CsvShapeError", "read_csv", "is_number_text", "NUMBER_FORMS"]
+
+# float() alone also takes look-alike digits (float("１.０") == 1.0) and "_" separators
+# (float("1_0") == 10.0), which the command line's number options and the expression language
+# refuse; [0-9], not \d, which matches every Unicode digit. inf and nan are numbers here: the
+# callers refuse them with their own message.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                     r"|[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
+#: how a number cell may be written, for messages
+NUMBER_FORMS = "ASCII decimal numbers such as 20, -0.5, 1e3 (no '_' separators)"
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,16 @@ def read_csv(path: str | os.PathLike[str]) -> CsvTable:
             rows.append(row)
             lines.append(reader.line_num)
     return CsvTable(name, header, tuple(records), tuple(rows), tuple(lines))
+
+
+def is_number_text(cell: str) -> bool:
+    """Whether the cell (surrounding spaces aside) writes a number: ASCII digits with an
+    optional sign, decimal point and exponent, or inf / nan.
+
+    >>> [is_number_text(c) for c in (" 1.0 ", "1e3", "-.5", "inf", "１.０", "1_0", "0x10")]
+    [True, True, True, True, False, False, False]
+    """
+    return _NUMBER.fullmatch(cell.strip()) is not None
 
 
 def _open_regular(path: str | os.PathLike[str]):

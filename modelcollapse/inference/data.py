@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import csv
 import math
+import numbers
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
-from modelcollapse.csvreader import read_csv
+from modelcollapse.csvreader import NUMBER_FORMS, is_number_text, read_csv
 from modelcollapse.families import Family, get_family
 from modelcollapse.families.files import loads
 
@@ -210,6 +212,8 @@ def _number(cell: Any, row: int, column: str, label: str) -> float:
         value = float(cell.strip() if isinstance(cell, str) else cell)
     except (TypeError, ValueError):
         raise ValueError(f"{where}: {str(cell).strip()!r} is not a number") from None
+    if isinstance(cell, str) and not is_number_text(cell):  # '１.０', '1_0': float takes them
+        raise ValueError(f"{where}: {cell.strip()!r} is not a number; allowed: {NUMBER_FORMS}")
     if not math.isfinite(value):
         raise ValueError(f"{where}: {str(cell).strip()} is not a finite number")
     return value
@@ -221,12 +225,21 @@ _MAX_INTEGER = 2**53
 
 def _integer(cell: Any, row: int, column: str, label: str) -> int:
     value = _number(cell, row, column, label)
-    if abs(value) > _MAX_INTEGER:  # (also keeps it within the int64 arrays)
-        raise ValueError(f"{label}row {row}, column {column!r}: {value:g} is out of range; "
+    # judged on the exact value written, not on the float: 9007199254740993 (2**53 + 1) and
+    # 9007199254740992.5 both round to the float 2**53
+    if isinstance(cell, str):
+        exact: Any = Decimal(cell.strip())
+        shown = cell.strip()
+    elif isinstance(cell, numbers.Integral):
+        exact, shown = int(cell), str(int(cell))
+    else:
+        exact, shown = value, f"{value:g}"
+    if abs(exact) > _MAX_INTEGER:  # (also keeps it within the int64 arrays)
+        raise ValueError(f"{label}row {row}, column {column!r}: {shown} is out of range; "
                          f"allowed: integers of magnitude up to 2**53 = {_MAX_INTEGER}")
-    if value != int(value):
-        raise ValueError(f"{label}row {row}, column {column!r}: {value:g} is not an integer")
-    return int(value)
+    if exact != int(exact):
+        raise ValueError(f"{label}row {row}, column {column!r}: {shown} is not an integer")
+    return int(exact)
 
 
 def load_trajectories(source: Any, *, family: str | Family = "gaussian-variance"

@@ -84,7 +84,39 @@ BAD = [
      r"^data.csv: row 3, column 'trajectory': trajectory 'b' has a single row \(t = 0\)"),
     ("t,n,estimate,trajectory\n0,5,1,a\n1,5,1,\n", r"row 2, column 'trajectory': missing value"),
     ("t,n,estimate\n0,5,1\n1,5,1,7\n", r"^data.csv: row 2: 4 cells for 3 columns$"),
+    # float() takes these, the command line's number options do not: '１.０' was 1.0, '1_0' 10
+    ("t,n,estimate\n0,5,1\n1,5,\uff11.\uff10\n",
+     r"^data.csv: row 2, column 'estimate': '\uff11.\uff10' is not a number; allowed: ASCII "
+     r"decimal numbers such as 20, -0.5, 1e3 \(no '_' separators\)$"),
+    ("t,n,estimate\n0,\uff15,1\n1,5,1\n", r"^data.csv: row 1, column 'n': '\uff15' is not a "
+                                           r"number; allowed"),
+    ("t,n,estimate\n0,1_0,1\n1,5,1\n", r"^data.csv: row 1, column 'n': '1_0' is not a number; "
+                                        r"allowed"),
+    ("t,n,estimate\n0,5,1\n1,5,0_5\n", r"row 2, column 'estimate': '0_5' is not a number"),
+    # judged before the float: 2**53 + 1 and 2**53 + 1/2 both round to the float 2**53
+    ("t,n,estimate\n0,9007199254740993,1\n1,5,1\n",
+     r"^data.csv: row 1, column 'n': 9007199254740993 is out of range; allowed: integers of "
+     r"magnitude up to 2\*\*53 = 9007199254740992$"),
+    ("t,n,estimate\n0,5,1\n1,9007199254740992.5,1\n", r"row 2, column 'n': 9007199254740992.5 "
+                                                       r"is out of range"),
+    ("t,n,estimate\n0,5,1\n1,5.0000000000000001,1\n",
+     r"row 2, column 'n': 5.0000000000000001 is not an integer$"),
 ]
+
+
+def test_ordinary_number_forms_are_read(tmp_path):
+    text = "t,n,estimate\n 0 , 1e1 ,-0.5\n1.0,+20, 1E0 \n2,9007199254740992,.5\n"
+    tr = load_trajectories(write(tmp_path, text), family="gaussian-mean")
+    assert tr.t.tolist() == [0, 1, 2]
+    assert tr.n.tolist() == [10, 20, 2**53]
+    assert tr.estimate.tolist() == [-0.5, 1.0, 0.5]
+
+
+def test_integers_beyond_2_53_from_a_mapping_are_refused():
+    for n in (2**53 + 1, np.int64(2**53 + 1)):
+        with pytest.raises(ValueError, match=r"^row 1, column 'n': 9007199254740993 is out of "
+                                             r"range"):
+            load_trajectories({"t": [0, 1], "n": [n, 5], "estimate": [1.0, 1.0]})
 
 
 @pytest.mark.parametrize(("text", "message"), BAD)
