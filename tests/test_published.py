@@ -84,6 +84,19 @@ def test_shumailov_is_the_exact_rational_sum(schedule, T):
     assert r.holds is True
 
 
+def test_a_comma_inside_parentheses_is_an_argument_not_a_list_of_sizes(capsys):
+    # 'max(n0, 2*n0*t)' was refused as 'a schedule with commas takes explicit sizes'
+    r = published.reproduce("shumailov2024", n0=10, schedule="max(n0, 2*n0*t)", T=3,
+                            sigma2=2.0)
+    exact = 2 * sum(Fraction(1, m) for m in (10, 20, 40, 60))
+    assert r.value == pytest.approx(float(exact), rel=1e-13)
+    assert main(["published", "shumailov2024", "--schedule", "max(n0, t)", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["value"] == pytest.approx(0.03, rel=1e-13)  # sigma2 = 1, sizes 100 x 3: 3/100
+    with pytest.raises(ValueError, match=r"commas outside parentheses takes explicit sizes"):
+        published.reproduce("shumailov2024", schedule="max(n0, t),5")
+
+
 def test_shumailov_against_our_monte_carlo_of_sample_means():
     rng = np.random.default_rng(20240724)
     reps, sizes = 4000, (100, 200, 400)

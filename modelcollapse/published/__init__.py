@@ -125,23 +125,36 @@ def as_schedule(schedule: Schedule | str | Sequence[int] | None, n0: int = 100) 
     [100, 200, 400]
     >>> as_schedule("n0*t", 10).sizes(2).tolist()
     [10, 10, 20]
+    >>> as_schedule("max(n0, 2*n0*t)", 10).sizes(2).tolist()
+    [10, 20, 40]
     """
     if isinstance(schedule, Schedule):
         return schedule
     if schedule is None:
         return Schedule("n0", n0=n0)
     if isinstance(schedule, str):
-        if "," not in schedule:
+        if not _top_level_comma(schedule):  # 'max(n0, t)': the comma separates arguments
             return Schedule(schedule, n0=n0)
         items = [item.strip() for item in schedule.split(",")]
         if not all(item.isascii() and item.isdigit() for item in items):
-            raise ValueError(f"a schedule with commas takes explicit sizes n_0,n_1,... "
-                             f"(integers >= 1), got {schedule!r}")
+            raise ValueError(f"a schedule with commas outside parentheses takes explicit sizes "
+                             f"n_0,n_1,... (integers >= 1), got {schedule!r}")
         schedule = [int(item) for item in items]
     if isinstance(schedule, Sequence):
         return Schedule.from_sizes(_list(schedule))
     raise TypeError(f"schedule must be a Schedule, an expression, or explicit sizes, "
                     f"got {schedule!r}")
+
+
+def _top_level_comma(text: str) -> bool:
+    """Whether ``text`` has a comma outside parentheses (the rule of the command line's
+    ``--schedule``: ``"100,200"`` lists sizes, ``"max(n0, t)"`` is one expression)."""
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth <= 0:
+            return True
+    return False
 
 
 def _registry() -> dict[str, PublishedResult]:
