@@ -413,7 +413,6 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
         why_unsupported,
     )
     from modelcollapse.inference.data import load_trajectories
-    from modelcollapse.schedules import Schedule
 
     if args.out is not None:
         if not args.out.endswith(".nc"):
@@ -423,6 +422,10 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"--horizon must be an integer >= 1, got {args.horizon}")
     if not 0 < args.epsilon < 1:
         raise UsageError(f"--epsilon must be in (0, 1), got {args.epsilon}")
+    if args.n0 is not None and args.n0 < 1:
+        raise UsageError(f"--n0 must be an integer >= 1, got {args.n0}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be an integer >= 0, got {args.seed}")
     # --family: a built-in name or a family file; the data carry the Family from here on
     data = load_trajectories(args.data, family=args.family)
     from modelcollapse.arguments import integer
@@ -435,9 +438,10 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
     check_posterior(args.draws, args.chains, data.n_transitions)
     family = data.family_def
     n0 = args.n0 if args.n0 is not None else int(max(data.n))
-    schedules = {text: Schedule(text, n0=n0) for text in (args.future_schedule or DEFAULT_FUTURE)}
     # known before sampling: collapse probabilities need a multiplicative law (else null)
     unsupported = why_unsupported(family)
+    schedules = _future_schedules(args.future_schedule or DEFAULT_FUTURE, n0, args.horizon,
+                                  family, args.epsilon, check=unsupported is None)
     from modelcollapse.inference.fit import fit_bias  # PyMC (seconds): after the data check
 
     # a family file by its path: the posterior keeps its text (from_netcdf reloads it)
@@ -469,6 +473,31 @@ def _cmd_infer(args: argparse.Namespace) -> dict[str, Any]:
                   f"collapse below {args.epsilon} x the last estimate:")
             print(format_table(rows))
     return out
+
+
+def _future_schedules(texts: Sequence[str], n0: int, horizon: int, family: Any,
+                      epsilon: float, *, check: bool) -> dict[str, Any]:
+    """The --future-schedule options as Schedules, each checked before the sampling (seconds
+    to minutes) that would otherwise come first: its sizes over the horizon and, where the
+    answers apply, one walk without bias through the same checks as the answers themselves
+    (sizes the family allows); only the bias factor waits for the posterior."""
+    import numpy as np
+
+    from modelcollapse.inference.answers import collapse_table
+    from modelcollapse.schedules import Schedule
+
+    schedules = {}
+    for text in texts:
+        try:
+            schedule = Schedule(text, n0=n0)
+            schedule.sizes(horizon)
+            if check:
+                collapse_table(np.zeros(1), np.ones(1), {text: schedule}, horizon,
+                               family=family, epsilon=epsilon, seed=0)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise UsageError(f"--future-schedule {text!r}: {exc}") from None
+        schedules[text] = schedule
+    return schedules
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> dict[str, Any]:

@@ -160,3 +160,43 @@ def test_infer_with_a_moment_map_family_file(user_family, tmp_path) -> None:
     assert out["collapse_probability"] is None
     assert out["collapse_probability_note"].startswith(
         "family 'moments-only' is not supported by the collapse answers: it declares no exact")
+
+
+FUTURE_CHECK = """
+import sys
+from modelcollapse.cli import main
+status = main(sys.argv[1:])
+print(status, "pymc" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--future-schedule", "n0*t**-1", "--n0", "20"],
+         "--future-schedule 'n0*t**-1': Schedule('n0*t**-1', n0=20) has a sample size n_t < 2"),
+        (["--future-schedule", "n0", "--future-schedule", "n0*t**("],
+         "--future-schedule 'n0*t**(': invalid syntax"),
+        (["--future-schedule", "n0*log(t-1)"], "--future-schedule 'n0*log(t-1)': n_t = ceil"),
+        (["--n0", "0"], "--n0 must be an integer >= 1, got 0"),
+        (["--seed", "-1"], "--seed must be an integer >= 0, got -1"),
+    ],
+)
+def test_options_are_checked_before_sampling(tmp_path, args: list[str], needle: str) -> None:
+    path = tmp_path / "walk.csv"
+    path.write_text("t,n,estimate\n0,20,1.0\n1,20,0.9\n2,20,1.1\n3,20,0.8\n")
+    proc = subprocess.run([sys.executable, "-c", FUTURE_CHECK, "infer", str(path), *args],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.stdout.split() == ["2", "False"], proc.stdout + proc.stderr  # PyMC not loaded
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], lines
+
+
+def test_future_schedule_boundary_of_the_smallest_size() -> None:
+    from modelcollapse.cli import UsageError, _future_schedules
+
+    # n_t = ceil(20/t): 2 up to t = 19, then 1 at t = 20, below the variance's smallest n = 2
+    assert list(_future_schedules(["n0*t**-1"], 20, 19, "gaussian-variance", 0.01,
+                                  check=True)) == ["n0*t**-1"]
+    with pytest.raises(UsageError, match="n_t < 2 within the horizon"):
+        _future_schedules(["n0*t**-1"], 20, 20, "gaussian-variance", 0.01, check=True)
