@@ -79,19 +79,15 @@ def limit_values(fam: Family, estimator: str, bias: Bias | None, workflow: str,
         if fam.absorbing == "fixation":
             notes.append("the fixation probability at T = inf has no exact evaluation here")
             big["collapse_probability_T"] = half["collapse_probability_T"] = None
-        return _linear(big, half, step)
+        out = _linear(big, half, step)  # exact for the log-moments: sums of terms ~ n_t^(-a)
+        # the moments are products (exponentials of such sums): linear in X_T only when the
+        # tail is small, so take their exact series limits wherever the recursion has them
+        exact = _series_limits(fam, estimator, bias, values, _Series(schedule, horizon))
+        for key, value in exact.items():
+            out[key] = _prefer(value, out[key])
+        return out
     # the walk collapses: only limits that exist although it does
-    series = _Series(schedule, horizon)
-    names = [p.name for p in fam.parameters]
-    per: dict[str, dict[str, Any]] = {"mean_T": {}, "variance_T": {}}
-    for name in names:
-        rec = recursion_for(fam, name, estimator, bias)
-        thetas = np.atleast_1d(values[name])
-        means = [_mean_limit(rec, float(x), series) for x in thetas]
-        variances = [_variance_limit(rec, float(x), series) for x in thetas]
-        per["mean_T"][name] = means if fam.vector else means[0]
-        per["variance_T"][name] = variances if fam.vector else variances[0]
-    out: Values = {k: (v[names[0]] if len(names) == 1 else v) for k, v in per.items()}
+    out = _series_limits(fam, estimator, bias, values, _Series(schedule, horizon))
     out["log_mean_T"] = out["log_variance_T"] = None  # sums of order 1/n_t that diverge
     absorbing = fam.absorbing and not fam.vector and bias is None
     out["collapse_probability_T"] = 1.0 if absorbing else None
@@ -117,6 +113,31 @@ def _stationary(fam: Family, estimator: str, bias: Bias | None, values: dict[str
     out: Values = {k: (v[names[0]] if len(names) == 1 else v) for k, v in per.items()}
     out.update(log_mean_T=None, log_variance_T=None, collapse_probability_T=None)
     return out
+
+
+def _series_limits(fam: Family, estimator: str, bias: Bias | None,
+                   values: dict[str, np.ndarray], series: _Series) -> Values:
+    """``mean_T`` and ``variance_T`` at T = inf from exact infinite sums over the sizes (None
+    where the moment recursion has no such form), shaped as ``derive`` reports them."""
+    names = [p.name for p in fam.parameters]
+    per: dict[str, dict[str, Any]] = {"mean_T": {}, "variance_T": {}}
+    for name in names:
+        rec = recursion_for(fam, name, estimator, bias)
+        thetas = np.atleast_1d(values[name])
+        means = [_mean_limit(rec, float(x), series) for x in thetas]
+        variances = [_variance_limit(rec, float(x), series) for x in thetas]
+        per["mean_T"][name] = means if fam.vector else means[0]
+        per["variance_T"][name] = variances if fam.vector else variances[0]
+    return {k: (v[names[0]] if len(names) == 1 else v) for k, v in per.items()}
+
+
+def _prefer(exact: Any, fallback: Any) -> Any:
+    """``exact`` where it has a number, else ``fallback`` (element by element)."""
+    if isinstance(exact, dict):
+        return {k: _prefer(exact[k], fallback[k]) for k in exact}
+    if isinstance(exact, list):
+        return [_prefer(e, f) for e, f in zip(exact, fallback, strict=True)]
+    return fallback if exact is None else exact
 
 
 class _Series:

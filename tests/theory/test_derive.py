@@ -827,3 +827,20 @@ def test_poisson_extinction_monte_carlo(rng, schedule, n0, T):
 def test_no_collapse_probability_where_undefined(c: Case):
     """Only the replace workflow of an unbiased absorbing family has an exact probability."""
     assert derived(c).values["collapse_probability_T"] is None
+
+
+@pytest.mark.parametrize("power", [1.01, 1.5])
+def test_variance_at_infinity_when_the_sum_of_inverse_sizes_converges_slowly(power):
+    """Var S^2_inf = sigma^4 (prod_t (n_t + 1)/(n_t - 1) - 1) for n_t = ceil(100 t^p): summed
+    directly in numpy to t = 10^7, the rest by its integral (sizes there exceed 10^9, where
+    log((n + 1)/(n - 1)) = 2/n to 1e-18). At p = 1.01 the tail is most of the sum; a linear
+    extrapolation in sum 1/n_t gave 2.65 instead of 6.63."""
+    horizon = 10**7
+    t = np.arange(1, horizon + 1, dtype=float)
+    n = np.ceil(100 * t**power)
+    log_product = math.log(101 / 99) + float(np.sum(np.log1p(2 / (n - 1))))
+    log_product += 2 / (100 * (power - 1) * horizon ** (power - 1))
+    result = derive("gaussian-variance", schedule=Schedule(f"n0*t**{power}", n0=100),
+                    T=math.inf)
+    assert result.values["mean_T"] == pytest.approx(1.0, rel=1e-12)
+    assert result.values["variance_T"] == pytest.approx(math.expm1(log_product), rel=1e-7)
