@@ -322,6 +322,31 @@ def test_mixing_weight_is_the_papers_closed_form(k):
         assert r.value == pytest.approx(float(1 / mp.phi), rel=1e-12)
 
 
+@pytest.mark.parametrize("k", [1e-300, 1e-5, 1.0, 1e8, 1e15, 1e300, 1.7e308])
+def test_mixing_paper_value_is_accurate_at_every_ratio(k):
+    # (sqrt(K(K + 4)) - K)/2 in floats lost six digits at K = 1e8 (holds: false) and was inf
+    # from K ~ 1e154 on; the exact value from mpmath at 700 digits (enough for K = 1e308)
+    with mp.workdps(700):
+        K = mp.mpf(k)
+        expected = float((mp.sqrt(K * (K + 4)) - K) / 2)
+    r = published.reproduce("he-xu-cheng2025", real_ratio=k)
+    assert r.paper_value == pytest.approx(expected, rel=4e-16)
+    assert r.holds is True
+
+
+def test_a_vector_option_that_is_not_numbers_names_the_option(capsys):
+    # p=abc reached float('abc'): 'could not convert string to float' named nothing
+    with pytest.raises(TypeError, match=r"^p takes numbers, a vector such as 0.2,0.3,0.5, "
+                                        r"got 'abc'$"):
+        published.reproduce("seddik2024", p="abc")
+    with pytest.raises(TypeError, match=r"got True"):
+        published.reproduce("seddik2024", p=(0.5, True))
+    assert main(["published", "seddik2024", "--param", "p=abc"]) == 2
+    assert capsys.readouterr().err == ("error: p takes numbers, a vector such as 0.2,0.3,0.5, "
+                                       "got 'abc'\n")
+    assert published.reproduce("seddik2024", p=[0.5, 0.5], T=3).arguments["p"] == (0.5, 0.5)
+
+
 def test_mixing_against_our_monte_carlo_of_the_mixed_estimator():
     rng = np.random.default_rng(5)
     reps, n, T, k = 20000, 20, 40, 1

@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,8 +201,8 @@ def reproduce(key: str, **kwargs: Any) -> Reproduction:
     >>> r = reproduce("bertrand2024", n0=10, T=4)
     >>> round(r.value, 6)  # E sigma_hat_T = alpha(10)^5 sigma
     0.87057
-    >>> print(reproduce("he-xu-cheng2025").paper_value)
-    0.6180339887498949
+    >>> round(reproduce("he-xu-cheng2025").paper_value, 15)  # 1/phi
+    0.618033988749895
     """
     entry = get(key)
     unknown = sorted(set(kwargs) - set(entry.defaults))
@@ -239,8 +240,15 @@ def _shell(value: Any) -> str:
 def _like(name: str, value: Any, default: Any) -> Any:
     """``value`` in the kind of the documented ``default``: the command line gives numbers as
     floats and one-element vectors as a number."""
-    if isinstance(default, tuple) and not isinstance(value, tuple | _list):
-        return (value,)
+    if isinstance(default, tuple):
+        items = tuple(value) if isinstance(value, tuple | _list) else (value,)
+        # checked here: derive turns a one-element vector into float('abc') and its
+        # message would not name the argument
+        bad = [v for v in items if isinstance(v, bool) or not isinstance(v, numbers.Real)]
+        if bad:
+            raise TypeError(f"{name} takes numbers, a vector such as {_shell(default)}, "
+                            f"got {bad[0]!r}")
+        return items
     if isinstance(default, int) and isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(default, str) and not isinstance(value, str):

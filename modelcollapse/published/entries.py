@@ -176,7 +176,10 @@ def _he_xu_cheng(schedule: Schedule, T: int | float, *, real_ratio: float) -> di
                real_ratio=real_ratio, real_weight="optimal")
     value = d.values["optimal_real_weight"]
     k = real_ratio
-    paper = (math.sqrt(k * (k + 4)) - k) / 2
+    # the paper's (sqrt(K(K + 4)) - K)/2, rewritten without its cancellation (six digits
+    # lost at K = 1e8) and without K(K + 4) (inf beyond K ~ 1e154); 2/(sqrt(1 + 4/K) + 1)
+    # times sqrt(K)/sqrt(K), so that 4/K cannot overflow either for a tiny K
+    paper = 2 * math.sqrt(k) / (math.sqrt(k) + math.sqrt(k + 4))
     return {"value": value, "paper_value": paper, "holds": _close(value, paper),
             "extra": {"variance_T at w*": d.values["variance_T"]}}
 

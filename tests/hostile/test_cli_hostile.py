@@ -113,7 +113,9 @@ CASES += [["reproduce", "--quick", "--out", "@in/out", "--data", f"@table:{name}
 CASES += [["published", "nope"], ["published", "shumailov2024", "--T", "-1"],
           ["published", "shumailov2024", "--schedule", "__import__('os')"],
           ["published", "bertrand2024", "--n0", "0"], ["published", "--bogus"],
-          ["published", "shumailov2024", "--param", "nope=1"]]
+          ["published", "shumailov2024", "--param", "nope=1"],
+          ["published", "seddik2024", "--param", "p=abc"],
+          ["published", "shumailov2024", "--schedule", "max(n0, t),5"]]
 
 
 def _resolve(argv: list[str], inputs: Path) -> list[str]:
