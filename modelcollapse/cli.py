@@ -575,6 +575,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.formatwarning = lambda message, category, *args, **kwargs: (
         f"warning: {' '.join(str(message).split())}\n")
     clear_interrupt()
+    _TERMINATED.clear()
     previous = _catch_interrupts()
     previous_hook, sys.unraisablehook = sys.unraisablehook, _unraisable_hook(sys.unraisablehook)
     try:
@@ -598,13 +599,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
     except KeyboardInterrupt:  # outputs are atomic: nothing partial was left in place
-        print("interrupted", file=sys.stderr)
+        # SIGTERM (timeout, kill, a cancelled CI job) ends the same way, with the shell's
+        # status for it, 128 + 15
+        word, status = ("terminated", 143) if _TERMINATED.is_set() else ("interrupted", 130)
+        print(word, file=sys.stderr)
         if argv is None:  # a shell's Ctrl-C: leave now (see _leave_now)
-            _leave_now(130)
-        return 130
+            _leave_now(status)
+        return status
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         sys.unraisablehook = previous_hook
     return 0
 
@@ -643,21 +647,35 @@ def _leave_now(status: int) -> None:
     os._exit(status)
 
 
+#: set when the interrupt was a SIGTERM (exit status 143, not 130)
+_TERMINATED = threading.Event()
+
+
 def _on_sigint(signum: int, frame: Any) -> None:
     request_interrupt()  # noted, for the commits and worker threads to see
     raise KeyboardInterrupt
 
 
-def _catch_interrupts() -> Any:
-    """Note every SIGINT while a command runs (main thread only); the previous handler.
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM as a Ctrl-C: the same clean-up of temporary outputs and locks (Python's
+    default would end the process on the spot and leave them behind)."""
+    _TERMINATED.set()
+    _on_sigint(signum, frame)
 
-    An ignored SIGINT stays ignored, as Python itself leaves it: a shell starts background
-    jobs so, and a Ctrl-C meant for the foreground must not end them."""
+
+def _catch_interrupts() -> dict[int, Any]:
+    """Note every SIGINT and SIGTERM while a command runs (main thread only); the previous
+    handlers by signal.
+
+    An ignored signal stays ignored, as Python itself leaves it: a shell starts background
+    jobs with SIGINT ignored, and a Ctrl-C meant for the foreground must not end them."""
     if threading.current_thread() is not threading.main_thread():
-        return None
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        return None
-    return signal.signal(signal.SIGINT, _on_sigint)
+        return {}
+    previous = {}
+    for signum, handler in ((signal.SIGINT, _on_sigint), (signal.SIGTERM, _on_sigterm)):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, handler)
+    return previous
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ Ctrl-C: the command line notes every SIGINT (:func:`request_interrupt`), because
 libraries catch ``KeyboardInterrupt`` and carry on (PyMC returns the draws so far); every
 commit here checks that note first. :func:`deferred_interrupt` holds SIGINT back while a
 library writes a temporary file (an interrupted HDF5 write can deadlock on its own lock).
+The command line takes SIGTERM as it takes SIGINT (exit status 143), so it cleans up too.
 
 >>> import os, tempfile
 >>> with tempfile.TemporaryDirectory() as tmp:
@@ -99,24 +100,37 @@ def raise_if_interrupted() -> None:
 def deferred_interrupt() -> Iterator[None]:
     """Hold SIGINT back for the body, then raise ``KeyboardInterrupt`` if one came.
 
-    Only in the main thread (the only one that receives signals); elsewhere a no-op.
+    SIGTERM too where a Python handler takes it (the command line's turns it into an
+    interrupt): that handler is called after the body. At its default SIGTERM still ends the
+    process at once, as it would anyway. Only in the main thread (the only one that receives
+    signals); elsewhere a no-op.
     """
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):  # ignored stays ignored
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = [s for s, kept in ((signal.SIGINT, signal.getsignal(signal.SIGINT) is not
+                               signal.SIG_IGN),  # an ignored SIGINT stays ignored
+                              (signal.SIGTERM, callable(signal.getsignal(signal.SIGTERM))))
+            if kept]
+    if not held:
         yield
         return
     received: list[int] = []
 
     def note(signum: int, frame: object) -> None:
         received.append(signum)
-        request_interrupt()
+        if signum == signal.SIGINT:
+            request_interrupt()
 
-    previous = signal.signal(signal.SIGINT, note)
+    previous = {s: signal.signal(s, note) for s in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if received:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if signal.SIGTERM in received:
+        previous[signal.SIGTERM](signal.SIGTERM, None)  # the caller's own response
+    if signal.SIGINT in received:
         raise KeyboardInterrupt
 
 

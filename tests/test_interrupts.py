@@ -221,3 +221,43 @@ def test_the_console_script_enters_through_run():
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "modelcollapse"]
     assert script.value == "modelcollapse.__main__:run"
+
+
+def test_reproduce_stops_on_sigterm_and_leaves_nothing(tmp_path):
+    """SIGTERM (timeout, kill, a cancelled CI job) cleans up as SIGINT does: no hidden
+    temporary folder, no lock, one line, exit status 128 + 15."""
+    proc = start(["reproduce", "--quick", "--out", "r"], tmp_path)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / ".r.lock").exists():  # the temporary folder is made under the lock
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert proc.poll() is None
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1:] == ["terminated"], err
+    assert time.perf_counter() - sent < STOP_WITHIN
+    assert os.listdir(tmp_path) == []
+
+
+def test_deferred_interrupt_holds_a_handled_sigterm_back():
+    from modelcollapse.outputs import deferred_interrupt
+
+    seen: list[str] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append("handled"))
+    try:
+        with deferred_interrupt():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            seen.append("body done")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen == ["body done", "handled"]
+
+
+def test_main_restores_the_signal_handlers(capsys):
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    assert main(["families", "--json"]) == 0
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
