@@ -244,7 +244,8 @@ def derive(
     real points into every generation with weight ``real_weight`` :math:`= w \in (0, 1]` or
     ``"optimal"`` (default): the moments of the contracting map
     (:mod:`~modelcollapse.theory.mixing`), their stationary values at ``T = inf``, and
-    ``optimal_real_weight``, the :math:`w^*` minimising the stationary variance.
+    ``optimal_real_weight``, the :math:`w^*` minimising the stationary mean squared error
+    :math:`V + (M - \theta^*)^2` (the variance for an unbiased fit).
 
     Examples
     --------

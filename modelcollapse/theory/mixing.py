@@ -15,7 +15,8 @@ biased estimator, such as the MLE of a variance, is biased on the real data too)
 closing map stays closing, with :math:`a' = (1 - w)a` (a contraction for :math:`w > 0`):
 the moments are the recursion's, and as :math:`T \to \infty` they converge to the fixed point
 :math:`M = b'/(1 - a')`, :math:`V = (\alpha' M^2 + \beta' M + \gamma')/(1 - a'^2 - \alpha')`.
-The weight :math:`w^*` minimising that stationary variance is found symbolically.
+The weight :math:`w^*` minimising the stationary mean squared error (the variance for an
+unbiased fit) is found symbolically.
 """
 
 from __future__ import annotations
@@ -213,8 +214,8 @@ def _rational_in_w(v: sp.Expr) -> bool:
 
 
 def _numeric_optimum(v: sp.Expr) -> tuple[float, sp.Expr]:
-    """The minimiser of the stationary variance over w in (0, 1] by bounded scalar search
-    (with the endpoint w = 1), where it has no exact closed form here."""
+    """The minimiser of the stationary mean squared error over w in (0, 1] by bounded scalar
+    search (with the endpoint w = 1), where it has no exact closed form here."""
     from scipy.optimize import minimize_scalar
 
     f = sp.lambdify(W, v, "math")
@@ -235,9 +236,16 @@ def _numeric_optimum(v: sp.Expr) -> tuple[float, sp.Expr]:
 def optimal_real_weight(fam: Family, values: Mapping[str, np.ndarray], *, real_ratio: float,
                         at_limit: Callable[[sp.Expr], sp.Expr], estimator: str | None = None,
                         bias: Bias | None = None) -> tuple[float, sp.Expr]:
-    r"""The weight :math:`w^* \in (0, 1]` minimising the stationary variance of the first
-    parameter (first coordinate): a root of :math:`dV/dw = 0`, or 1 when none lies inside.
-    Returns the number and its exact expression."""
+    r"""The weight :math:`w^* \in (0, 1]` minimising the stationary mean squared error of the
+    first parameter (first coordinate), :math:`V + (M - \theta^*)^2` with :math:`M` and
+    :math:`V` the stationary mean and variance: the variance for an unbiased estimator, and
+    for a biased one the criterion that does not reward a weight whose estimate shrinks to 0
+    (a variance alone falls with the mean). A root of the derivative in :math:`w`, or 1 when
+    none lies inside. Returns the number and its exact expression.
+
+    Raises :class:`~modelcollapse.errors.NoClosedFormError` where the squared bias outgrows the
+    variance as :math:`n \to \infty` for every weight (a bias of order :math:`n^{-\alpha}`
+    with :math:`\alpha \le 1/2` under a growing schedule)."""
     p = fam.parameters[0]
     rec = recursion_for(fam, p.name, estimator, bias)
     estimated = {q.symbol: q for q in fam.parameters}
@@ -251,11 +259,18 @@ def optimal_real_weight(fam: Family, values: Mapping[str, np.ndarray], *, real_r
                                     f"{estimated[s].name} is coupled to another parameter")
         mixed = mixed_recursion(other, truth[s], _number(real_ratio), W, truth)
         coupled[s] = sp.cancel(mixed.b / (1 - mixed.a))
+    constants = {c.symbol: truth[c.symbol] for c in fam.constants}
     v = stationary_variance(rec, real_ratio=_number(real_ratio), real_weight=W,
                             estimated=frozenset(coupled))
-    v = v.subs(coupled).subs({star(s): truth[s] for s in (p.symbol, *coupled)}).subs(
-        {c.symbol: truth[c.symbol] for c in fam.constants})
+    v = v.subs(coupled).subs({star(s): truth[s] for s in (p.symbol, *coupled)}).subs(constants)
     v = sp.cancel(at_limit(v))
+    mixed = mixed_recursion(rec, truth[p.symbol], _number(real_ratio), W, truth)
+    mean = sp.cancel(mixed.b / (1 - mixed.a)).subs(coupled).subs(constants)
+    squared_bias = sp.cancel(at_limit(sp.cancel((mean - truth[p.symbol]) ** 2)))
+    if squared_bias.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        raise NoClosedFormError(fam.name, "optimal_real_weight", "the squared bias outgrows "
+                                "the variance as n -> oo for every weight")
+    v = sp.cancel(v + squared_bias)
     if not _rational_in_w(v):  # irrational coefficients: SymPy's exact route takes minutes
         return _numeric_optimum(v)
     dv = sp.numer(sp.together(sp.diff(v, W)))

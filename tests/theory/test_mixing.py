@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from modelcollapse.errors import NoClosedFormError
+from modelcollapse.families import Bias, get_family
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory.derive import derive
 
@@ -140,11 +141,16 @@ def test_arguments_checked():
     ("exponential", "mle"), ("gaussian-variance", "mle"), ("bernoulli", None), ("gaussian", None),
 ])
 def test_optimal_weight_is_a_minimum_for_other_families(family, estimator):
+    """w* minimises the stationary mean squared error V + (M - theta*)^2 of the first
+    parameter (the variance where the fit is unbiased; the MLEs here are biased)."""
     sched = Schedule("n0", n0=20)
+    fam = get_family(family)
+    truth = fam.parameters[0].default
 
     def first(values):
-        v = values["variance_T"]
-        return v["mu"] if isinstance(v, dict) else v
+        v, m = values["variance_T"], values["mean_T"]
+        v, m = (v["mu"], m["mu"]) if isinstance(v, dict) else (v, m)
+        return v + (m - truth) ** 2
 
     best = derive(family, schedule=sched, T=math.inf, workflow="mix", real_ratio=1,
                   estimator=estimator).values
@@ -168,3 +174,25 @@ def test_biased_real_fit_matches_monte_carlo():
         theta = w * real + (1 - w) * theta * rng.chisquare(n - 1, reps) / n
     z_mean, z_var = _z_checks(theta, d.values["mean_T"], d.values["variance_T"])
     assert abs(z_mean) < 5 and abs(z_var) < 5, (z_mean, z_var)
+
+
+@pytest.mark.parametrize(("n0", "bias"), [(20, Bias(5, 1)), (100, Bias(2, 0.5)), (20, None)])
+def test_optimal_weight_minimises_the_stationary_mean_squared_error(n0, bias):
+    """Biased fits shrink the estimate: the variance alone falls as w -> 0 with the mean
+    (w* = 1e-9 was returned, or 1 at a maximum). The optimum of V + (M - 1)^2 over a grid of
+    weights, each from the stationary moments at that fixed weight, is not beaten by w*."""
+    schedule = Schedule("n0", n0=n0)
+
+    def mse(weight):
+        values = derive("gaussian-variance", schedule=schedule, T=math.inf, bias=bias,
+                        workflow="mix", real_weight=weight).values
+        if values["variance_T"] is None:  # no stationary variance at this weight
+            return math.inf, values
+        return values["variance_T"] + (values["mean_T"] - 1) ** 2, values
+
+    grid = np.linspace(0.01, 1, 100)
+    errors = [mse(float(w))[0] for w in grid]
+    best, values = mse("optimal")
+    assert best <= min(errors) + 1e-12
+    assert abs(values["optimal_real_weight"] - grid[int(np.argmin(errors))]) <= 0.01
+    assert values["mean_T"] > 0.5  # not an estimate shrunk to nothing
