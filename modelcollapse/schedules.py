@@ -82,6 +82,10 @@ _LOG2_10 = math.log2(10)
 _MAX_RATIONAL_BITS = 200_000
 #: above this, float64 values within round-off of an integer are decided exactly
 _SNAP_LIMIT = 2**26
+#: exact sizes from this many on are first predicted in bit length (:meth:`_check_total_digits`)
+_PREDICT_FROM = 1000
+#: the prediction refuses only a clear excess (the exact count decides near the limit)
+_PREDICTED_MARGIN = 2.0
 #: guard bits of the mpmath evaluation, and the distance to an integer below which a value
 #: is re-evaluated with _REFINE_BITS more bits (and then taken as the integer below 2**-100)
 _GUARD_BITS, _NEAR_INTEGER_BITS, _REFINE_BITS, _INTEGER_BITS = 64, 32, 128, 100
@@ -889,6 +893,8 @@ class Schedule:
         out = np.empty(len(ts), dtype=object)
         if not len(ts):
             return out
+        if len(ts) > _PREDICT_FROM:
+            self._check_total_digits(ts)
         vector = self._rational_vector()
         if vector is not None:
             try:
@@ -920,6 +926,25 @@ class Schedule:
         for i, t, bits in pending:
             out[i] = self._exact_size(t, math.nan, bits)
         return out
+
+    def _check_total_digits(self, ts: np.ndarray) -> None:
+        """Refuse, before computing any of them, exact sizes whose digits together would
+        clearly exceed ``MAX_TOTAL_DIGITS``: the bit lengths of those beyond
+        :data:`MAX_EXACT_SIZE`, read from :math:`E(t)` in mpmath at 65 evenly spaced ``t``
+        and interpolated, summed. Computing them first took
+        minutes and gigabytes (``n0*(t+1)**100`` up to :math:`T = 10^7`)."""
+        picks = np.unique(np.linspace(0, len(ts) - 1, 65).astype(np.int64))
+        bits = np.array([max(1.0, float(mpmath.log(abs(self._mp_value(int(ts[i]), 64)) + 1,
+                                                   2)))
+                         for i in picks])
+        every = np.interp(np.arange(len(ts)), picks, bits)
+        # as the exact count: only sizes beyond 2**53 (below, the float path holds them)
+        total = float(np.sum(every[every > math.log2(MAX_EXACT_SIZE)]))
+        if total > _PREDICTED_MARGIN * MAX_TOTAL_DIGITS * _LOG2_10:
+            raise ValueError(
+                f"the sizes up to t={int(ts[-1])} would have about {total / _LOG2_10:.3g} "
+                f"digits in all ({self._context()}); allowed: at most {MAX_TOTAL_DIGITS} "
+                "digits per call, use a smaller horizon T or a slower-growing schedule")
 
     def _rational_vector(self) -> Callable[[np.ndarray], np.ndarray] | None:
         if "rational_vector" not in self._cache:

@@ -66,3 +66,18 @@ def test_leading_term_is_undecided_beyond_the_limits():
     assert (small.coefficient, small.order) == (3, 50)  # 3 n^-50 exactly
     assert leading_term(1 / (n**997 + n + 1)) is None  # undecided, at once
     assert guards.too_large(sp.Add(*(sp.log(n + k) for k in range(3000))), [n])  # operations
+
+
+@pytest.mark.parametrize(("expr", "T"), [("n0*(t+1)**100", 10**6), ("n0*t**3", 10**7)])
+def test_too_many_digits_are_refused_from_a_prediction_before_the_sizes(expr, T):
+    """Within every input limit, but the exact sizes would hold 1e8 to 1e9 digits: computing
+    them first took minutes and gigabytes before the digit count refused them."""
+    with pytest.raises(ValueError, match=r"^the sizes up to t=\d+ would have about .* digits in "
+                                         r"all .*allowed: at most 10000000 digits per call"):
+        Schedule(expr, n0=100).sizes(T)
+
+
+def test_sizes_within_the_digit_limit_are_still_computed():
+    sizes = Schedule("n0*t**3", n0=100).sizes(10**5)  # 55 000 sizes beyond 2**53
+    assert sizes[-1] == 100 * 10**15 and sizes[44_814] == 100 * 44_814**3
+    assert Schedule("n0*t", n0=100).sizes(10**6)[-1] == 10**8
