@@ -1314,8 +1314,9 @@ class Schedule:
 
     def limiting_size(self) -> int | float | None:
         r""":math:`\lim_{t\to\infty} n_t`: ``math.inf`` where the sizes grow without bound, the
-        integer they settle at, ``None`` where they have no limit (they oscillate), for explicit
-        sizes, or where it is not decided.
+        integer they settle at (0 where :math:`E(t)` falls below 0: no sizes at all), ``None``
+        where they have no limit (they oscillate), for explicit sizes, or where it is not
+        decided.
 
         A finite limit :math:`L = \lim E(t)` (SymPy; ``min`` and ``max`` of their arguments'
         limits) settles the sizes at :math:`\max(1, \lceil L \rceil)`: also for an integer
@@ -1341,9 +1342,27 @@ class Schedule:
             else:
                 limit = _limit_at_infinity(self._numeric)
                 self._cache["limit"] = (
-                    None if limit is None or limit is sp.S.NegativeInfinity
-                    else math.inf if limit is sp.oo else max(1, int(sp.ceiling(limit))))
+                    None if limit is None else math.inf if limit is sp.oo
+                    else 0 if limit.is_extended_negative else max(1, int(sp.ceiling(limit))))
         return self._cache["limit"]
+
+    def check_limit(self, minimum: int = 1, family: str | None = None) -> None:
+        """What :meth:`sizes` checks at a finite horizon, for ``T = inf``: :math:`n_0`,
+        :math:`n_1` and the size the sizes settle at (:meth:`limiting_size`) are at least
+        ``minimum``; a ``ValueError`` naming them otherwise.
+
+        >>> Schedule("n0/t", n0=10).check_limit(2, "gaussian-variance")
+        ... # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: n_t must be an integer >= 2 for gaussian-variance, got 1 as t -> inf (...
+        """
+        self.sizes(1, minimum=minimum, family=family)
+        settled = self.limiting_size()
+        if settled is not None and settled < minimum:
+            raise ValueError(f"n_t must be an integer >= {minimum}"
+                             f"{f' for {family}' if family else ''}, got {settled} as t -> inf "
+                             f"({self._context()})")
 
     def converges(self, a: Any = 1) -> str:
         r"""Whether :math:`\sum_{t \ge 1} n_t^{-a}` converges, decided symbolically.

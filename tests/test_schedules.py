@@ -504,15 +504,34 @@ def test_inverse_sum_limit_refuses_what_it_cannot_sum() -> None:
     ("2*max(10, n0 - t) + 1/t", 20), ("100 - 1/t", 100),
     # an integer limit approached from above: sizes within 1e-9 of it are that integer
     ("n0 + 100/t", 100), ("n0 + 1/(2*t) + 0.5", 101),
+    # sizes that fall below 1 (no schedule there) and ones that shrink to 1
+    ("n0 - t", 0), ("max(n0 - t, -5)", 0), ("n0/t", 1),
 ])
 def test_limiting_size(expr, limit):
     schedule = Schedule(expr, n0=100)
     assert schedule.limiting_size() == limit
-    if math.isfinite(limit):  # the sizes themselves, far out
+    if 1 <= limit < math.inf:  # the sizes themselves, far out
         assert schedule.size(10**12) == schedule.size(10**12 + 1) == limit
 
 
-@pytest.mark.parametrize("expr", ["n0*(2 + (-1)**t)", "n0 - t"])
+@pytest.mark.parametrize("expr", ["n0*(2 + (-1)**t)"])
 def test_limiting_size_none_without_a_limit(expr):
     assert Schedule(expr, n0=100).limiting_size() is None
     assert Schedule.from_sizes([100, 200, 400]).limiting_size() is None
+
+
+@pytest.mark.parametrize(("expr", "message"), [
+    ("0", "got 0 at t=1"), ("t", "got 1 at t=1"), ("n0*t**-1", "got 1 as t -> inf"),
+    ("n0/(t+1)", "got 1 as t -> inf"), ("n0 - t", "got 0 as t -> inf"),
+])
+def test_t_inf_checks_the_sizes_as_a_finite_horizon_does(capsys, expr, message):
+    """derive --T inf refused nothing: sizes 0, 1 or negative gave 'collapses True'."""
+    from modelcollapse.cli import main
+
+    assert main(["derive", "gaussian-variance", "--schedule", expr, "--T", "inf"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: n_t must be an integer >= 2 for gaussian-variance, ")
+    assert message in err and err.count("\n") == 1
+    assert main(["improve", "--schedule", "0", "--T", "inf"]) == 2
+    err = capsys.readouterr().err
+    assert "n_t must be an integer >= 1 for gaussian-mean, got 0 at t=1" in err

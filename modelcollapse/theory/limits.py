@@ -51,6 +51,7 @@ def limit_values(fam: Family, estimator: str, bias: Bias | None, workflow: str,
     """The ``derive`` values at T = inf (``at(sizes)`` gives them at a finite horizon)."""
     if schedule.expression is None:
         raise ValueError("T = inf needs a schedule given by an expression, not a list of sizes")
+    schedule.check_limit(minimum, fam.name)
     horizon = min(LIMIT_HORIZON, schedule.exact_horizon())
 
     def sizes(T: int) -> np.ndarray:

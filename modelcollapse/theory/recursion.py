@@ -321,10 +321,8 @@ def coefficient_limit(schedule: Schedule, *, minimum: int = 1, family: str = "",
                              "sizes")
         raise ValueError(f"T = inf needs sizes that settle or grow without bound; those of "
                          f"{schedule.text!r} have no limit that could be decided")
+    schedule.check_limit(minimum, family or None)
     if math.isfinite(size):
-        if size < minimum:
-            raise ValueError(f"the sizes of {schedule.text!r} settle at n = {size}, below the "
-                             f"smallest size {minimum} of {family or 'the family'}")
         return lambda e: e.subs(symbols.n, size)
     if scaled:
         return lambda e: sp.limit(e * symbols.n, symbols.n, sp.oo)

@@ -150,6 +150,8 @@ def family_improvement_probability(
         if var.free_symbols - {n}:
             raise ValueError(f"the variance {law.var} of {fam.name}'s law has unknown symbols")
         if sp.simplify(sp.diff(var * n, n)) == 0:  # v = c/n: r^2 = n0 S_T, limit included
+            if math.isinf(horizon):
+                sched.check_limit(fam.min_size(est.name), fam.name)
             inverse_sum = sched.inverse_sum(horizon)
             prob = improvement_probability(sched.n0, inverse_sum, dim=d)
             rr = spread(sched.n0, inverse_sum)
