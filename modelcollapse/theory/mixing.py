@@ -17,6 +17,12 @@ the moments are the recursion's, and as :math:`T \to \infty` they converge to th
 :math:`M = b'/(1 - a')`, :math:`V = (\alpha' M^2 + \beta' M + \gamma')/(1 - a'^2 - \alpha')`.
 The weight :math:`w^*` minimising the stationary mean squared error (the variance for an
 unbiased fit) is found symbolically.
+
+Generation 0 has the same form, with :math:`\hat\theta_{-1} = \theta^*`: its "synthetic"
+points are drawn at the truth, so it is the weighted fit on :math:`n_0` and :math:`K n_0` real
+points (variance :math:`w^2 v(\theta^*, K n_0) + (1 - w)^2 v(\theta^*, n_0)`, not
+:math:`v(\theta^*, n_0)`); the Monte Carlo engine does the same, and the stationary limits do
+not depend on it.
 """
 
 from __future__ import annotations
