@@ -214,6 +214,22 @@ def _good_rows(n=60, seed=5, binary=False):
             "y",
             r"non-numeric cell 'abc' in target column 'y' at data row 4",
         ),
+        # float() takes these; a CSV number is ASCII digits without separators
+        (
+            lambda r: r[:3] + [["\uff11.\uff10", *r[3][1:]]] + r[4:],
+            "y",
+            r"non-numeric cell '\uff11.\uff10' in column 'a' at data row 3 \(line 4\)",
+        ),
+        (
+            lambda r: r[:6] + [[r[6][0], "1_0", *r[6][2:]]] + r[7:],
+            "y",
+            r"non-numeric cell '1_0' in column 'b' at data row 6 \(line 7\)",
+        ),
+        (
+            lambda r: r[:2] + [[*r[2][:3], "2_5"]] + r[3:],
+            "y",
+            r"non-numeric cell '2_5' in target column 'y' at data row 2 \(line 3\)",
+        ),
     ],
 )
 def test_malformed_csv(tmp_path, edit, target, match):

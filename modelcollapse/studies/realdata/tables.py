@@ -6,7 +6,6 @@ A :class:`Table` holds standardised covariates (full-table mean and standard dev
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import os
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from modelcollapse.arguments import choice
-from modelcollapse.csvreader import CsvShapeError, read_csv
+from modelcollapse.csvreader import CsvShapeError, is_number_text, read_csv
 
 __all__ = ["Table", "load_table", "DATASETS", "BREAST_CANCER_FEATURES"]
 
@@ -98,7 +97,8 @@ def _numeric(cells: Sequence[str]) -> np.ndarray:
     """The cells as floats, NaN where a cell is not a number."""
     out = np.full(len(cells), np.nan)
     for i, cell in enumerate(cells):
-        with contextlib.suppress(ValueError):
+        # float() alone also takes look-alike digits ("１.０") and "_" separators ("1_0")
+        if is_number_text(cell):
             out[i] = float(cell)
     return out
 
