@@ -26,7 +26,12 @@ from modelcollapse.arguments import choice, integer, probability
 from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.progress import progress_bar, show_progress
 from modelcollapse.schedules import Schedule
-from modelcollapse.theory.derive import _as_schedule, _mix_arguments, parameter_values
+from modelcollapse.theory.derive import (
+    _as_schedule,
+    _mix_arguments,
+    _schedule_text,
+    parameter_values,
+)
 from modelcollapse.validation.engine import (
     BLOCK,
     Spec,
@@ -291,7 +296,8 @@ def _dataset(spec: Spec, schedule: Schedule, comps, merged: dict, seconds: float
     if merged["trajectories"] is not None:
         data["trajectory"] = (("rep", "t", "component"), merged["trajectories"])
     attrs = {"family": spec.family.name, "estimator": spec.estimator, "mode": spec.mode,
-             "workflow": spec.workflow, "schedule": schedule.text or "explicit sizes",
+             # explicit sizes as derive and improve record them (and --schedule takes them)
+             "workflow": spec.workflow, "schedule": _schedule_text(schedule),
              "n0": int(spec.sizes[0]), "T": T, "reps": spec.reps, "seed": spec.seed,
              "threshold": spec.threshold, "backend": backend, "seconds": seconds,
              "bias_kappa": float(spec.bias.kappa) if spec.bias else 0.0,

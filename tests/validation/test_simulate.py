@@ -172,6 +172,16 @@ def test_sizes_follow_the_schedule():
     ds = simulate("poisson", schedule=sched, T=12, reps=10, seed=0, progress=False)
     np.testing.assert_array_equal(ds["n"].values, sched.sizes(12))
     np.testing.assert_array_equal(ds["t"].values, np.arange(13))
+    assert ds.attrs["schedule"] == "n0*t**1.5"
+
+
+def test_explicit_sizes_are_recorded_as_given():
+    # derive records them so; "explicit sizes" lost the sizes
+    sched = Schedule.from_sizes([100, 200, 400])
+    ds = simulate("poisson", schedule=sched, T=2, reps=4, seed=0, progress=False)
+    assert ds.attrs["schedule"] == "100,200,400"
+    assert ds.attrs["schedule"] == derive("poisson", schedule=sched, T=2).to_dict()["schedule"]
+    np.testing.assert_array_equal(ds["n"].values, [100, 200, 400])
 
 
 # ---------------------------------------------------------------------------------------------
