@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from modelcollapse.families import Family, get_family
-from modelcollapse.theory.latex import _symbols, row_label
+from modelcollapse.theory.latex import _symbols, latex_escape, row_label
 
 if TYPE_CHECKING:
     from modelcollapse.theory.derive import Derivation
@@ -25,6 +25,8 @@ __all__ = ["Row", "rows", "to_html", "to_latex"]
 
 # shown in the header, not as rows
 VERDICT = ("collapses", "required_growth_exponent")
+#: a value that is not there (as the LaTeX macros show it)
+MISSING = "n/a"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def _family(result: Derivation) -> Family | None:
 
 def _number(value: Any) -> str:
     if value is None:
-        return "None"
+        return MISSING
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
@@ -73,7 +75,7 @@ def rows(result: Derivation) -> list[Row]:
     horizon = r"\infty" if math.isinf(result.T) else "T"
 
     def row(key: str, param: str | None, value: str | None, formula: str | None) -> Row:
-        label, relation = row_label(key, symbols.get(param or "", symbols[""]), horizon=horizon)
+        label, relation = _label(key, symbols.get(param or "", symbols[""]), horizon)
         return Row(key, label, relation, value, formula)
 
     used: set[str] = set()
@@ -99,6 +101,22 @@ def rows(result: Derivation) -> list[Row]:
     return out
 
 
+def _label(key: str, symbol: str, horizon: str) -> tuple[str, str]:
+    r""":func:`row_label`, with the horizon shown for the other keys "at T" too
+    (``collapse_probability_T`` at :math:`T = \infty` reads "collapse probability
+    :math:`\infty`", not "collapse probability T").
+
+    >>> _label("collapse_probability_T", r"\lambda", r"\infty")
+    ('\\text{collapse probability}\\ \\infty', '=')
+    """
+    label, relation = row_label(key, symbol, horizon=horizon)
+    if key.endswith("_T") and label == rf"\text{{{latex_escape(key.replace('_', ' '))}}}":
+        # row_label read the key as its words, the "T" among them
+        words = latex_escape(key[: -len("_T")].replace("_", " "))
+        return rf"\text{{{words}}}\ {horizon}", relation
+    return label, relation
+
+
 def _split(name: str, result: Derivation) -> tuple[str, str | None]:
     """``step_law_sigma2`` -> (``step_law``, ``sigma2``) for a parameter's own formula."""
     for param in result.step_laws:
@@ -111,7 +129,7 @@ def _verdict(result: Derivation) -> tuple[str, str]:
     collapses = result.values.get("collapses")
     verdict = {True: "collapses", False: "does not collapse"}.get(collapses, "undecided")
     p = result.values.get("required_growth_exponent")
-    return verdict, ("None" if p is None else _number(p))
+    return verdict, _number(p)
 
 
 def _title(result: Derivation) -> tuple[str, str]:
@@ -147,7 +165,8 @@ def to_html(result: Derivation) -> str:
     return (
         f'<div class="modelcollapse-derivation"><p><b>{html.escape(title)}</b>, '
         f"{_math(setting)}</p>"
-        f"<p><b>Verdict: {verdict}</b>; required growth exponent {_math('p^* = ' + p)} "
+        f"<p><b>Verdict: {verdict}</b>; required growth exponent "
+        f"{_math('p^* = ' + _tex_value(p))} "
         "(a schedule <i>n<sub>t</sub></i> &asymp; <i>t<sup>p</sup></i> is safe iff "
         "<i>p</i> &gt; <i>p</i>*)</p>"
         "<table><thead><tr><th>quantity</th><th>key</th><th>value</th><th>formula</th></tr>"
@@ -183,7 +202,8 @@ def to_latex(result: Derivation) -> str:
     """
     title, setting = _title(result)
     verdict, p = _verdict(result)
-    lines = [rf"&{_text(title)}\quad {setting}", rf"&\text{{{verdict}}}", rf"p^* &= {p}"]
+    lines = [rf"&{_text(title)}\quad {setting}", rf"&\text{{{verdict}}}",
+             rf"p^* &= {_tex_value(p)}"]
     for r in rows(result):
         parts = [part for part in (r.formula, None if r.value is None else _tex_value(r.value))
                  if part]

@@ -3,6 +3,8 @@ and a collapse condition that says when the walk collapses."""
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 
 import pytest
@@ -70,3 +72,26 @@ def test_latex_shows_values_and_formulas() -> None:
     assert r"\text{collapses}" in tex and r"p^* &= 1" in tex
     assert d.latex()["variance_T"] in tex and f"{d.values['variance_T']:.6g}" in tex
     assert r"\text{collapse iff} &: \sum_{t=1}^{\infty} \frac{1}{n_{t}} = \infty" in tex
+
+
+def test_missing_values_show_as_n_a_and_the_horizon_as_infinity() -> None:
+    # the variance sum over an infinite horizon has no value here (values["variance_T"] None)
+    d = derive("poisson", schedule=Schedule("n0*(t+1)"), T=math.inf)
+    assert d.values["variance_T"] is None
+    tex, page = d._repr_latex_(), d._repr_html_()
+    assert "None" not in tex and "None" not in page
+    assert d.latex()["variance_T"] + r" = \text{n/a}" in tex
+    assert "<td style='text-align:right'>n/a</td>" in page
+    # as the other labels at T = inf (E lambda_inf), not "collapse probability T"
+    assert r"\text{collapse probability}\ \infty &= 1" in tex
+    assert r"\mathrm{E}\,\widehat{\lambda}_{\infty}" in tex
+    assert r"\text{collapse probability}\ \infty" in page
+    finite = derive("poisson", schedule=Schedule("n0*(t+1)"), T=5)
+    assert r"\text{collapse probability}\ T &= " in finite._repr_latex_()
+
+
+def test_missing_growth_exponent_shows_as_n_a() -> None:
+    d = derive("gaussian-variance", schedule=Schedule("n0*t", n0=10), T=10)
+    d = dataclasses.replace(d, values={**d.values, "required_growth_exponent": None})
+    assert r"p^* &= \text{n/a}" in d._repr_latex_()
+    assert r"p^* = \text{n/a}" in d._repr_html_()
