@@ -256,26 +256,10 @@ def _cmd_families(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _schedule(args: argparse.Namespace):
-    """An expression in t, n0, s, or explicit sizes "100,200,400" (n_0, n_1, ...): a list
-    has commas outside parentheses (``max(n0, 2*n0*t)`` is an expression)."""
+    """An expression in t, n0, s, or explicit sizes "100,200,400" (n_0, n_1, ...)."""
     from modelcollapse.schedules import Schedule
 
-    if _top_level_comma(args.schedule):
-        items = [item.strip() for item in args.schedule.split(",")]
-        if not all(item.isascii() and item.isdigit() for item in items):
-            raise UsageError(f"--schedule with commas outside parentheses takes explicit sizes "
-                             f"n_0,n_1,... (integers >= 1), got {args.schedule!r}")
-        return Schedule.from_sizes([int(item) for item in items])
-    return Schedule(args.schedule, n0=args.n0, s=args.s)
-
-
-def _top_level_comma(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth <= 0:
-            return True
-    return False
+    return Schedule.from_text(args.schedule, n0=args.n0, s=args.s, name="--schedule")
 
 
 def _mix_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -589,6 +589,31 @@ class Schedule:
         self._cache: dict[str, Any] = {}
 
     @classmethod
+    def from_text(cls, text: str, *, n0: int = 100, s: float | None = None,
+                  name: str = "a schedule") -> Schedule:
+        r"""An expression in ``t``, ``n0``, ``s``, or explicit sizes ``"100,200,400"``
+        (:math:`n_0, n_1, \dots`), as the command line's ``--schedule`` takes them: commas
+        outside parentheses list sizes, so ``max(n0, 2*n0*t)`` is one expression. ``name``
+        is how a message calls the text.
+
+        >>> Schedule.from_text("100,200,400").sizes_given
+        (100, 200, 400)
+        >>> Schedule.from_text("max(n0, 2*n0*t)", n0=10).size(1)
+        20
+        """
+        depth, listed = 0, False
+        for char in text:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            listed = listed or (char == "," and depth <= 0)
+        if not listed:
+            return cls(text, n0=n0, s=s)
+        items = [item.strip() for item in text.split(",")]
+        if not all(item.isascii() and item.isdigit() for item in items):
+            raise ValueError(f"{name} with commas outside parentheses takes explicit sizes "
+                             f"n_0,n_1,... (integers >= 1), got {text!r}")
+        return cls.from_sizes([int(item) for item in items])
+
+    @classmethod
     def from_sizes(cls, sizes: Sequence[int]) -> Schedule:
         r"""A schedule given by the explicit sizes :math:`n_0, \dots, n_T`.
 
