@@ -750,8 +750,12 @@ class Schedule:
         )
 
     def _too_large(self, t: int, bits: float) -> ValueError:
+        if bits < 2.0**1000:
+            about = f"{bits / _LOG2_10:.4g}"
+        else:  # mpmath's magnitude of exp(exp(t**n0)) is an int beyond the float range
+            about = f"10**{int(int(bits).bit_length() / _LOG2_10)}"
         return ValueError(
-            f"n_t at t={t} has about {bits / _LOG2_10:.4g} digits ({self._context()}); "
+            f"n_t at t={t} has about {about} digits ({self._context()}); "
             f"allowed: sizes below 10**{MAX_SIZE_DIGITS}, use a smaller horizon T or a "
             "slower-growing schedule"
         )

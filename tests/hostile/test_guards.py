@@ -81,3 +81,10 @@ def test_sizes_within_the_digit_limit_are_still_computed():
     sizes = Schedule("n0*t**3", n0=100).sizes(10**5)  # 55 000 sizes beyond 2**53
     assert sizes[-1] == 100 * 10**15 and sizes[44_814] == 100 * 44_814**3
     assert Schedule("n0*t", n0=100).sizes(10**6)[-1] == 10**8
+
+
+def test_a_size_with_more_digits_than_a_float_holds_is_one_line():
+    """mpmath gives the magnitude of exp(exp(t**10)) as an int beyond the float range; the
+    message divided it as a float (OverflowError, found by Hypothesis)."""
+    with pytest.raises(ValueError, match=r"^n_t at t=\d+ has about 10\*\*\d+ digits"):
+        Schedule("exp(exp((t)**(n0)))", n0=10).sizes(5)
