@@ -50,6 +50,7 @@ from modelcollapse.guards import check_posterior
 from modelcollapse.inference.data import Trajectories, load_trajectories
 from modelcollapse.inference.model import Priors, _as_data, build_model, set_data
 from modelcollapse.outputs import raise_if_interrupted, write_with
+from modelcollapse.theory.latex import latex_escape
 
 __all__ = ["fit_bias", "BiasPosterior", "ConvergenceWarning", "SAMPLERS", "RHAT_MAX",
            "ESS_MIN", "HDI_PROB"]
@@ -307,7 +308,9 @@ def _add_posterior_predictive(idata: Any, model: pm.Model, seed: int) -> None:
 
 @dataclass
 class BiasPosterior:
-    """Posterior of the bias :math:`c(n) = 1 - \\kappa n^{-\\alpha}` given trajectories.
+    """Posterior of the bias :math:`c(n) = 1 - \\kappa n^{-\\alpha}` (the factor of a scale or
+    rate) or of the shift :math:`\\theta + \\kappa n^{-\\alpha}` (a location) given
+    trajectories.
 
     ``idata`` is the ArviZ ``InferenceData`` (posterior, sample_stats, observed_data,
     constant_data, log_likelihood; its ``attrs`` hold what :meth:`from_netcdf` needs);
@@ -506,13 +509,25 @@ class BiasPosterior:
     def _rows(self) -> list[tuple[str, dict[str, float]]]:
         return [(k, self.stats(k)) for k in REPORTED]
 
+    @property
+    def location(self) -> bool:
+        """Whether the bias is the shift of a location (the model's likelihood says so:
+        :data:`~modelcollapse.inference.model.BIAS_SHIFT`), not a factor."""
+        return self.likelihood == "normal_location"
+
+    def _bias_form(self) -> tuple[str, str]:
+        """The bias as the model has it, as text and as LaTeX."""
+        if self.location:
+            return "theta + kappa n^-alpha", r"\theta + \kappa n^{-\alpha}"
+        return "c(n) = 1 - kappa n^-alpha", r"c(n) = 1 - \kappa n^{-\alpha}"
+
     def _diagnostics(self) -> str:
         return (f"r-hat max {self.rhat_max:.3f}, bulk ESS min {self.ess_bulk_min:.0f}, "
                 f"divergences {self.divergences}")
 
     def __str__(self) -> str:
         pct = f"{100 * self.hdi_prob:g}%"
-        lines = [f"Bias posterior for {self.family}: c(n) = 1 - kappa n^-alpha "
+        lines = [f"Bias posterior for {self.family}: {self._bias_form()[0]} "
                  f"({self.n_trajectories} trajectories, {self.n_transitions} transitions"
                  f"{', noisy' if self.noisy else ''})",
                  f"{'':26}{'mean':>9}{'sd':>9}{'hdi ' + pct + ' low':>16}{'high':>9}"]
@@ -535,8 +550,10 @@ class BiasPosterior:
         rows = r" \\ ".join(
             f"{names[k]} & {s['mean']:.4g} & {s['sd']:.3g} & [{s['hdi_low']:.4g}, "
             f"{s['hdi_high']:.4g}]" for k, s in self._rows())
+        title = (r"\multicolumn{4}{l}{\text{Bias posterior for "
+                 + latex_escape(self.family) + ": }" + self._bias_form()[1] + r"} \\ ")
         # the percent sign outside \text: MathJax prints text-mode "\%" with its backslash
-        return (r"$\begin{array}{lrrc} & \text{mean} & \text{sd} & \text{HDI }"
+        return (r"$\begin{array}{lrrc} " + title + r"& \text{mean} & \text{sd} & \text{HDI }"
                 f"{100 * self.hdi_prob:g}" r"\%" r" \\ \hline " + rows
                 + r" \\ \hline \multicolumn{4}{l}{\text{" + self._diagnostics() + r"}}"
                 r"\end{array}$")
