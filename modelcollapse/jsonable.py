@@ -18,7 +18,8 @@ import numpy as np
 __all__ = ["jsonable", "null_reasons"]
 
 _REASONS = {"nan": "not a number (undefined, e.g. 0/0 or a statistic of too few values)",
-            "inf": "+infinity (JSON has none)", "-inf": "-infinity (JSON has none)"}
+            "inf": "+infinity (JSON has none)", "-inf": "-infinity (JSON has none)",
+            "overflow": "overflow: beyond the float range (magnitude above 1.8e308)"}
 
 
 def jsonable(value: Any) -> Any:
@@ -56,13 +57,18 @@ def jsonable(value: Any) -> Any:
     return jsonable(number)
 
 
-def null_reasons(value: Any, path: str = "") -> dict[str, str]:
+def null_reasons(value: Any, path: str = "", *, overflow: bool = False) -> dict[str, str]:
     """Why :func:`jsonable` writes ``null``: ``{JSON pointer: reason}`` for every non-finite
     number in ``value`` (the pointer as in RFC 6901, ``/key/0/key``).
+
+    ``overflow=True`` says that an infinity in ``value`` stands for a finite number too large
+    for a float (a moment of finite parameters), not for a true infinity.
 
     >>> null_reasons({"rhat": float("nan"), "z": [1.0, np.inf], "note": None})
     {'/rhat': 'not a number (undefined, e.g. 0/0 or a statistic of too few values)', \
 '/z/1': '+infinity (JSON has none)'}
+    >>> null_reasons({"variance_T": math.inf}, overflow=True)
+    {'/variance_T': 'overflow: beyond the float range (magnitude above 1.8e308)'}
     """
     if value is None or isinstance(value, str | bool | np.bool_ | int | np.integer):
         return {}
@@ -70,14 +76,14 @@ def null_reasons(value: Any, path: str = "") -> dict[str, str]:
         out: dict[str, str] = {}
         for k, v in value.items():
             key = str(k).replace("~", "~0").replace("/", "~1")
-            out.update(null_reasons(v, f"{path}/{key}"))
+            out.update(null_reasons(v, f"{path}/{key}", overflow=overflow))
         return out
     if isinstance(value, np.ndarray):
-        return null_reasons(value.tolist(), path)
+        return null_reasons(value.tolist(), path, overflow=overflow)
     if isinstance(value, list | tuple):
         out = {}
         for i, v in enumerate(value):
-            out.update(null_reasons(v, f"{path}/{i}"))
+            out.update(null_reasons(v, f"{path}/{i}", overflow=overflow))
         return out
     try:
         number = float(value)
@@ -85,4 +91,6 @@ def null_reasons(value: Any, path: str = "") -> dict[str, str]:
         return {}
     if math.isfinite(number):
         return {}
-    return {path: _REASONS["nan" if math.isnan(number) else ("inf" if number > 0 else "-inf")]}
+    if math.isnan(number):
+        return {path: _REASONS["nan"]}
+    return {path: _REASONS["overflow" if overflow else ("inf" if number > 0 else "-inf")]}

@@ -99,3 +99,18 @@ def test_infer_with_an_undefined_diagnostic_finishes(tmp_path, capsys):
     assert out_nc.is_file()
     assert out["rhat_max"] is None
     assert out["nulls"]["/rhat_max"].startswith("not a number")
+
+
+def test_overflow_names_an_infinity_of_finite_inputs():
+    """``overflow=True``: an infinity stands for a finite number beyond the float range
+    (here sys.float_info.max * 2); NaN keeps its own reason."""
+    import sys
+
+    big = sys.float_info.max * 2
+    assert big == math.inf
+    reasons = null_reasons({"v": [1.0, big, -big], "w": math.nan}, overflow=True)
+    assert reasons == {"/v/1": "overflow: beyond the float range (magnitude above 1.8e308)",
+                       "/v/2": "overflow: beyond the float range (magnitude above 1.8e308)",
+                       "/w": reasons["/w"]}
+    assert reasons["/w"].startswith("not a number")
+    assert null_reasons([big])["/0"].startswith("+infinity")  # the default: a true infinity

@@ -21,7 +21,7 @@ from modelcollapse.arguments import choice, integer, mapping, real
 from modelcollapse.errors import NoClosedFormError
 from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.guards import MAX_DEGREE, MAX_DIMENSION, check_dimension
-from modelcollapse.jsonable import jsonable
+from modelcollapse.jsonable import jsonable, null_reasons
 from modelcollapse.schedules import Schedule
 from modelcollapse.theory import absorption, criteria, mixing, pooled_normal
 from modelcollapse.theory.accumulate import (
@@ -166,6 +166,11 @@ class Derivation:
         out.update(jsonable(self.values))
         out["latex"] = self.latex()
         out["notes"] = list(self.notes)
+        # an infinite value of finite parameters at a finite horizon or in a limit that exists
+        # (divergent limits are None already) is a float overflow: JSON null, with the reason
+        nulls = null_reasons(self.values, overflow=True)
+        if nulls:
+            out["nulls"] = nulls
         return out
 
     def __str__(self) -> str:
@@ -301,13 +306,19 @@ def derive(
         numbers = {k: None for k in ("mean_T", "variance_T", "log_mean_T", "log_variance_T",
                                      "collapse_probability_T")}
         notes.append(f"accumulate workflow: {route}")
+    # a moment of a huge parameter (sigma2 = 1e300 squared) overflows to inf: the value says so
+    # (to_dict's nulls), so numpy's RuntimeWarning would only be noise on stderr
     elif mix is not None and infinite:
-        numbers = _mix_stationary(fam, est.name, bias, values, schedule, minimum, mix)
+        with np.errstate(over="ignore"):
+            numbers = _mix_stationary(fam, est.name, bias, values, schedule, minimum, mix)
     elif infinite:
-        numbers = limit_values(fam, est.name, bias, workflow, values, schedule, minimum, at,
-                               notes)
+        with np.errstate(over="ignore"):
+            numbers = limit_values(fam, est.name, bias, workflow, values, schedule, minimum,
+                                   at, notes)
     else:
-        numbers = at(schedule.sizes(int(T), minimum=minimum, family=fam.name))
+        sizes = schedule.sizes(int(T), minimum=minimum, family=fam.name)
+        with np.errstate(over="ignore"):
+            numbers = at(sizes)
     if route == "pooled-normal":
         notes.append("accumulate workflow: exact means of the pooled sample mean and S^2 "
                      "(theory.pooled_normal); the variance of the pooled S^2 has no closed "
@@ -343,8 +354,9 @@ def derive(
             numbers["moment_T"] = None
             notes.append("moment_T is computed at a finite T of the replace workflow")
         else:
-            found_moment = power_moment(fam, values, schedule.sizes(
-                int(T), minimum=minimum, family=fam.name), r, estimator=est.name, bias=bias)
+            sizes = schedule.sizes(int(T), minimum=minimum, family=fam.name)
+            with np.errstate(over="ignore"):
+                found_moment = power_moment(fam, values, sizes, r, estimator=est.name, bias=bias)
             numbers["moment_T"] = found_moment.value
             if found_moment.reason:
                 notes.append(found_moment.reason)

@@ -844,3 +844,29 @@ def test_variance_at_infinity_when_the_sum_of_inverse_sizes_converges_slowly(pow
                     T=math.inf)
     assert result.values["mean_T"] == pytest.approx(1.0, rel=1e-12)
     assert result.values["variance_T"] == pytest.approx(math.expm1(log_product), rel=1e-7)
+
+
+@pytest.mark.parametrize(("family", "name"), [("gaussian-variance", "sigma2"),
+                                              ("exponential", "rate")])
+def test_an_overflowing_moment_is_null_with_its_reason_and_no_warning(family, name, capsys):
+    """sigma2 = 1e300: Var = sigma2^2 ((101/99)^6 - 1) > 1e600 is beyond the float range
+    (1e300 * 1e300 is inf in float arithmetic); the JSON says so under ``nulls``, stderr stays
+    empty (numpy's overflow warning is not shown)."""
+    from modelcollapse.cli import main
+
+    assert 1e300 * 1e300 == math.inf  # the exact variance is no float
+    assert main(["derive", family, "--param", f"{name}=1e300", "--T", "5", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    import json
+
+    out = json.loads(captured.out)
+    assert out["mean_T"] == pytest.approx(1e300) and out["variance_T"] is None
+    assert out["nulls"] == {"/variance_T": "overflow: beyond the float range (magnitude above "
+                                           "1.8e308)"}
+    # below the range the same moment is a number: sigma2^2 ((n0+1)/(n0-1))^6 - 1) for
+    # gaussian-variance (unbiased S^2, chi-square with n0 - 1 degrees of freedom)
+    if family == "gaussian-variance":
+        d = derive("gaussian-variance", params={"sigma2": 1e150}, T=5)
+        assert d.values["variance_T"] == pytest.approx(1e300 * ((101 / 99) ** 6 - 1), rel=1e-12)
+        assert "nulls" not in d.to_dict()
