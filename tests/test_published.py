@@ -252,7 +252,9 @@ def test_accumulate_is_the_exact_rational_sum(schedule, T):
     pooled = np.cumsum(sizes).tolist()
     exact = Fraction(1, sizes[0]) + sum(Fraction(n, N * N) for n, N in
                                         zip(sizes[1:], pooled[1:], strict=True))
-    r = published.reproduce("dey-donoho2024", n0=20, schedule=schedule, T=T)
+    # explicit sizes carry their n0 (30): n0=20 with them is refused as a disagreement
+    n0 = {} if "," in schedule else {"n0": 20}
+    r = published.reproduce("dey-donoho2024", schedule=schedule, T=T, **n0)
     assert r.value == pytest.approx(float(exact), rel=1e-12)
     if schedule == "n0":  # the paper's (sigma^2/n) sum_{k=1}^{t} 1/k^2, t = T + 1
         assert float(exact) == pytest.approx(float(sum(Fraction(1, 20 * k * k)
@@ -474,6 +476,48 @@ def test_a_reproduction_prints_the_call_for_its_own_arguments(capsys):
     assert json.loads(capsys.readouterr().out)["value"] == r.value
     again = eval(r.python_call, {"published": published, "math": math})  # noqa: S307
     assert again.value == r.value and r.python_call in str(r)
+
+
+def test_json_writes_T_inf_as_null_like_derive(capsys):
+    assert main(["published", "dey-donoho2024", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["arguments"]["T"] is None and "nulls" not in out
+    assert main(["derive", "gaussian-mean", "--workflow", "accumulate", "--T", "inf",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["T"] is None
+    r = published.reproduce("dey-donoho2024", T=math.inf, n0=10)
+    assert "T = inf" in str(r) and r.to_dict()["arguments"]["T"] is None
+    assert r.python_call == "published.reproduce('dey-donoho2024', T=math.inf, n0=10)"
+    assert r.cli == "modelcollapse published dey-donoho2024 --T inf --n0 10"
+    again = eval(r.python_call, {"published": published, "math": math})  # noqa: S307
+    assert again.value == r.value == pytest.approx(math.pi**2 / 6 / 10, rel=1e-9)
+
+
+def test_T_inf_on_the_default_list_of_sizes_names_the_finite_sum(capsys):
+    # derive's "needs a schedule given by an expression, not a list of sizes" spoke of sizes
+    # the user never gave (the entry's default); the entry's own limit is the finite horizon
+    assert main(["published", "shumailov2024", "--T", "inf"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("error: T = inf: this entry's formula is a finite product or sum; "
+                   "allowed: an integer >= 0\n")
+    with pytest.raises(ValueError, match="finite product or sum"):
+        published.reproduce("shumailov2024", T=math.inf)
+
+
+def test_n0_that_disagrees_with_the_schedule_is_refused(capsys):
+    with pytest.raises(ValueError, match=r"^n0 = 70 disagrees with the schedule's n0 = 50$"):
+        published.reproduce("bertrand2024", schedule=Schedule("n0", n0=50), n0=70)
+    with pytest.raises(ValueError, match=r"^n0 = 70 disagrees with the schedule's n0 = 100$"):
+        published.reproduce("shumailov2024", schedule="100,200,400", n0=70)
+    assert main(["published", "shumailov2024", "--n0", "70"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: n0 = 70 disagrees with the schedule's n0 = 100; the default "
+                          "schedule of shumailov2024 is a list of sizes (100,200,400): pass "
+                          "--schedule") and err.count("\n") == 1
+    # agreeing is fine: alpha(50)^5, alpha(n) = E sqrt(chi2_(n-1)/(n-1))
+    r = published.reproduce("bertrand2024", schedule=Schedule("n0", n0=50), n0=50)
+    alpha = math.sqrt(2 / 49) * math.exp(special.gammaln(25) - special.gammaln(24.5))
+    assert r.value == pytest.approx(alpha**5, rel=1e-12)
 
 
 @pytest.mark.slow

@@ -54,11 +54,14 @@ class Reproduction:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``modelcollapse published KEY --json``."""
+        """The JSON object of ``modelcollapse published KEY --json`` (``T`` null for
+        :math:`T = \\infty`, as in ``derive --json``)."""
+        arguments = {k: None if k == "T" and _infinite(v) else v
+                     for k, v in self.arguments.items()}
         return {"key": self.key, "title": self.title, "quantity": self.quantity,
                 "value": self.value, "paper_value": self.paper_value,
                 "relation": self.relation, "holds": self.holds,
-                "arguments": dict(self.arguments), "python_call": self.python_call,
+                "arguments": arguments, "python_call": self.python_call,
                 "cli": self.cli, "extra": dict(self.extra), "notes": _list(self.notes)}
 
     def __str__(self) -> str:
@@ -81,6 +84,10 @@ class Reproduction:
     def _repr_latex_(self) -> str:
         return (rf"$\text{{{self.key}}}:\ {self.quantity.replace('_', ' ')} = "
                 rf"{_fmt(self.value)}$")
+
+
+def _infinite(value: Any) -> bool:
+    return isinstance(value, float) and math.isinf(value)
 
 
 def _fmt(value: Any) -> str:
@@ -211,16 +218,20 @@ def reproduce(key: str, **kwargs: Any) -> Reproduction:
                          f"{', '.join(entry.defaults)}")
     args = {**entry.defaults, **kwargs}
     schedule = as_schedule(args["schedule"], args["n0"])
+    default_sizes = "schedule" not in kwargs and schedule.sizes_given is not None
+    if "n0" in kwargs and kwargs["n0"] != schedule.n0:  # sizes or a Schedule carry their n0
+        raise ValueError(f"n0 = {kwargs['n0']} disagrees with the schedule's n0 = "
+                         f"{schedule.n0}" + (_default_sizes(key, schedule) if default_sizes
+                                             else ""))
     T = args["T"]
     options = {k: _like(k, args[k], entry.defaults[k]) for k in entry.options}
     found = entry.compute(schedule, T, **options)
-    shown = {"n0": schedule.n0, "schedule": _schedule_text(schedule),
-             "T": "inf" if isinstance(T, float) and math.isinf(T) else T, **options}
+    shown = {"n0": schedule.n0, "schedule": _schedule_text(schedule), "T": T, **options}
     python_call, cli = entry.python_call, entry.cli
     if kwargs:  # the call for these arguments, not the documented one
         given = {k: shown[k] for k in kwargs}
         python_call = f"published.reproduce({key!r}, " + ", ".join(
-            f"{k}={'math.inf' if v == 'inf' else repr(v)}" for k, v in given.items()) + ")"
+            f"{k}={'math.inf' if _infinite(v) else repr(v)}" for k, v in given.items()) + ")"
         cli = f"modelcollapse published {key}" + "".join(
             f" --{k} {_shell(v)}" if k in ("n0", "schedule", "T") else
             f" --param {k}={_shell(v)}" for k, v in given.items())
@@ -228,6 +239,11 @@ def reproduce(key: str, **kwargs: Any) -> Reproduction:
                         found.get("paper_value"), entry.relation, found.get("holds"), shown,
                         python_call, cli, found.get("extra", {}),
                         tuple(found.get("notes", ())))
+
+
+def _default_sizes(key: str, schedule: Schedule) -> str:
+    return (f"; the default schedule of {key} is a list of sizes ({_schedule_text(schedule)}): "
+            "pass --schedule (schedule=) with an expression such as 'n0*t'")
 
 
 def _shell(value: Any) -> str:

@@ -61,9 +61,12 @@ def _close(a: float | None, b: float | None) -> bool | None:
 
 
 def _shumailov(schedule: Schedule, T: int, *, sigma2: float) -> dict[str, Any]:
+    # the finite horizon first: at T = inf derive would refuse the default schedule as
+    # "a list of sizes", which the user never gave, and an expression fails here anyway
+    sizes = _sizes(schedule, T)
     value = derive("gaussian-mean", schedule=schedule, T=T,
                    params={"sigma2": sigma2}).values["variance_T"]
-    paper = sigma2 * math.fsum(1 / m for m in _sizes(schedule, T))
+    paper = sigma2 * math.fsum(1 / m for m in sizes)
     return {"value": value, "paper_value": paper, "holds": _close(value, paper)}
 
 
