@@ -13,12 +13,14 @@ is thinned), location parameters the shift :math:`+\kappa n^{-\alpha}` (:meth:`L
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 from typing import Literal
 
+import numpy as np
 import sympy as sp
 
 from modelcollapse import symbols
@@ -57,10 +59,26 @@ class Parameter:
     def latex(self) -> str:
         return sp.latex(self.symbol)
 
+    @property
+    def allowed(self) -> str:
+        """What one value of the parameter may be, for messages."""
+        return {"real": "a finite real number", "positive": "a finite number > 0",
+                "unit_interval": "a number in [0, 1]", "simplex": "a probability in [0, 1]",
+                "spd": "a finite number > 0"}[self.domain]
+
     def check(self, value: float, family: str) -> float:
-        """Validate one numeric value against the domain (``ValueError`` naming it)."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"parameter {self.name} of {family} must be a number, got {value!r}")
+        """Validate one numeric value against the domain: ``TypeError`` for a value that is not
+        a real number (a string, None, a bool, a list), ``ValueError`` for one outside the
+        domain; both name the parameter and what is allowed.
+
+        >>> Parameter("p", "p", "unit_interval", 0.5, "probability").check("abc", "bernoulli")
+        Traceback (most recent call last):
+        TypeError: parameter p of bernoulli must be a number in [0, 1], got 'abc'
+        """
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            # numbers.Real: Python and numpy ints and floats, fractions; not strings or bools
+            raise TypeError(f"parameter {self.name} of {family} must be {self.allowed}, "
+                            f"got {value!r}")
         value = float(value)
         ok = {
             "real": value == value and abs(value) != float("inf"),
@@ -68,9 +86,8 @@ class Parameter:
             "unit_interval": 0 <= value <= 1,
         }.get(self.domain, True)
         if not ok:
-            allowed = {"real": "a finite real number", "positive": "a finite number > 0",
-                       "unit_interval": "a number in [0, 1]"}[self.domain]
-            raise ValueError(f"parameter {self.name} of {family} must be {allowed}, got {value}")
+            raise ValueError(f"parameter {self.name} of {family} must be {self.allowed}, "
+                             f"got {value}")
         return value
 
 

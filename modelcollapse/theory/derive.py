@@ -9,6 +9,7 @@ where a limit does not exist (it diverges) or cannot be computed exactly.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,10 +73,10 @@ def parameter_values(family: Family, params: Mapping[str, Any] | None = None, *,
         raw = params.get(p.name, p.default)
         if p.domain == "simplex" and p.name not in params and dim is not None:
             raw = (1 / d,) * d  # dim cells without p: equal probabilities
-        vals = np.atleast_1d(np.asarray(raw, dtype=object))
+        vals = _values(family, p, raw)
         if p.domain == "simplex":
-            arr = np.array([p.check(v, family.name) if 0 <= float(v) <= 1 else
-                            _bad_simplex(family, raw) for v in vals], dtype=float)
+            arr = np.array([v if 0 <= v <= 1 else _bad_simplex(family, raw) for v in vals],
+                           dtype=float)
             if len(arr) < 2 or abs(arr.sum() - 1) > 1e-9:
                 _bad_simplex(family, raw)
         else:
@@ -98,6 +99,23 @@ def parameter_values(family: Family, params: Mapping[str, Any] | None = None, *,
     return out
 
 
+def _values(family: Family, p, raw: Any) -> list:
+    """The values given for ``p``: one number or a flat sequence of numbers. Anything else (a
+    string, None, a nested list, a dict) is a ``TypeError`` naming ``p`` and what it takes, for
+    the whole value as given (one element's would hide which vector was meant)."""
+    vals = np.atleast_1d(np.asarray(raw, dtype=object))
+    if vals.ndim == 1 and all(isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_)
+                              for v in vals.tolist()):
+        return [float(v) for v in vals.tolist()]
+    if p.domain == "simplex":
+        takes = "at least 2 probabilities in [0, 1] summing to 1"
+    elif family.vector and p not in family.constants:  # a known constant is one number
+        takes = f"{p.allowed} or a sequence of them (one per coordinate)"
+    else:
+        takes = p.allowed
+    raise TypeError(f"parameter {p.name} of {family.name} must be {takes}, got {raw!r}")
+
+
 def _positive(p):
     from dataclasses import replace
 
@@ -117,7 +135,8 @@ def _dimension(family: Family, params: Mapping[str, Any], dim: int | None) -> in
     simplex = [p for p in family.parameters if p.domain == "simplex"]
     if simplex:  # the number of cells is the length of the probability vector
         p = simplex[0]
-        cells = len(np.atleast_1d(params.get(p.name, p.default)))
+        # dtype=object: a ragged or non-numeric p reaches parameter_values' TypeError
+        cells = len(np.atleast_1d(np.asarray(params.get(p.name, p.default), dtype=object)))
         if dim is None:
             return check_dimension(cells, family.name)
         if dim < 2 or p.name in params and dim != cells:

@@ -9,6 +9,7 @@ the SPEC table; log-moments against numerical integration; error messages are a 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -276,7 +277,7 @@ def test_bad_inputs_raise_value_error_naming_the_value(family, kwargs, match):
 
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"T": True}, r"T must be an integer >= 0 or inf, got True"),
-    ({"params": {"sigma2": "2"}}, r"sigma2 .*must be a number, got '2'"),
+    ({"params": {"sigma2": "2"}}, r"sigma2 .*must be a finite number > 0, got '2'"),
     ({"bias": (1.0, 0.5)}, r"bias must be a Bias, got tuple"),
 ])
 def test_bad_kinds(kwargs, match):
@@ -285,3 +286,43 @@ def test_bad_kinds(kwargs, match):
     kwargs = {"schedule": SCHED, "T": 5, **kwargs}
     with pytest.raises((TypeError, ValueError), match=match):
         derive("gaussian-variance", **kwargs)
+
+
+@pytest.mark.parametrize(("family", "params", "message"), [
+    ("categorical", {"p": ("abc",)}, "parameter p of categorical must be at least 2 "
+     "probabilities in [0, 1] summing to 1, got ('abc',)"),
+    ("categorical", {"p": (0.5, "x")}, "parameter p of categorical must be at least 2 "
+     "probabilities in [0, 1] summing to 1, got (0.5, 'x')"),
+    ("categorical", {"p": (0.5, None)}, "parameter p of categorical must be at least 2 "
+     "probabilities in [0, 1] summing to 1, got (0.5, None)"),
+    ("categorical", {"p": [[0.5], [0.2, 0.3]]}, "parameter p of categorical must be at least 2 "
+     "probabilities in [0, 1] summing to 1, got [[0.5], [0.2, 0.3]]"),
+    ("categorical", {"p": {"a": 1}}, "parameter p of categorical must be at least 2 "
+     "probabilities in [0, 1] summing to 1, got {'a': 1}"),
+    ("bernoulli", {"p": "0.5"}, "parameter p of bernoulli must be a number in [0, 1], "
+     "got '0.5'"),
+    ("bernoulli", {"p": True}, "parameter p of bernoulli must be a number in [0, 1], got True"),
+    ("mvgaussian", {"mu": ("abc",)}, "parameter mu of mvgaussian must be a finite real number "
+     "or a sequence of them (one per coordinate), got ('abc',)"),
+    ("mvgaussian", {"mu": [[1, 2]]}, "parameter mu of mvgaussian must be a finite real number "
+     "or a sequence of them (one per coordinate), got [[1, 2]]"),
+    ("linear-regression", {"sigma2": "a"}, "parameter sigma2 of linear-regression must be a "
+     "finite number > 0, got 'a'"),
+])
+def test_a_parameter_value_that_is_not_a_number_is_one_type_error(family, params, message):
+    """Every kind of non-number (a string in a vector, None, a nested or ragged list, a dict,
+    a bool) is the same one-line TypeError naming the parameter and what it takes; before, a
+    string inside a vector leaked float()'s "could not convert string to float"."""
+    with pytest.raises(TypeError) as info:
+        derive(family, params=params, T=2)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("value", [np.int64(1), np.float32(0.5), Fraction(1, 4)])
+def test_numpy_and_exact_numbers_are_numbers(value):
+    """A numpy integer or a fraction is a number: the same moments as the float (Bernoulli:
+    E p_T = p, Var p_1 = p (1 - p) (1/n0 + 1/n1 - 1/(n0 n1)) for two binomial steps)."""
+    p = float(value)
+    d = derive("bernoulli", params={"p": value}, schedule=Schedule("n0", n0=10), T=1)
+    assert d.values["mean_T"] == pytest.approx(p)
+    assert d.values["variance_T"] == pytest.approx(p * (1 - p) * (1 / 10 + 1 / 10 - 1 / 100))
