@@ -141,28 +141,11 @@ def as_schedule(schedule: Schedule | str | Sequence[int] | None, n0: int = 100) 
     if schedule is None:
         return Schedule("n0", n0=n0)
     if isinstance(schedule, str):
-        if not _top_level_comma(schedule):  # 'max(n0, t)': the comma separates arguments
-            return Schedule(schedule, n0=n0)
-        items = [item.strip() for item in schedule.split(",")]
-        if not all(item.isascii() and item.isdigit() for item in items):
-            raise ValueError(f"a schedule with commas outside parentheses takes explicit sizes "
-                             f"n_0,n_1,... (integers >= 1), got {schedule!r}")
-        schedule = [int(item) for item in items]
+        return Schedule.from_text(schedule, n0=n0)
     if isinstance(schedule, Sequence):
         return Schedule.from_sizes(_list(schedule))
     raise TypeError(f"schedule must be a Schedule, an expression, or explicit sizes, "
                     f"got {schedule!r}")
-
-
-def _top_level_comma(text: str) -> bool:
-    """Whether ``text`` has a comma outside parentheses (the rule of the command line's
-    ``--schedule``: ``"100,200"`` lists sizes, ``"max(n0, t)"`` is one expression)."""
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth <= 0:
-            return True
-    return False
 
 
 def _registry() -> dict[str, PublishedResult]:
