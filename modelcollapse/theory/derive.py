@@ -312,7 +312,7 @@ def derive(
     def at(sizes: np.ndarray) -> dict[str, Any]:
         if mix is not None:
             return _mix_numbers(fam, est.name, bias, values, sizes, *mix)
-        return _numbers(fam, est.name, bias, workflow, values, sizes, d)
+        return _numbers(fam, est.name, bias, workflow, values, sizes, d, notes)
 
     notes: list[str] = []
     if not est.exact:
@@ -433,7 +433,8 @@ def _check_horizon(T: int | float) -> bool:
 
 
 def _numbers(fam: Family, estimator: str, bias: Bias | None, workflow: str,
-             values: Mapping[str, np.ndarray], sizes: np.ndarray, dim: int) -> dict[str, Any]:
+             values: Mapping[str, np.ndarray], sizes: np.ndarray, dim: int,
+             notes: list[str] | None = None) -> dict[str, Any]:
     if workflow == "accumulate" and pooled_normal.applies(fam, estimator):
         moments = pooled_normal.pooled_normal_moments(fam, values, sizes, estimator=estimator)
     elif workflow == "accumulate" and not fam.estimator(estimator).pools_as_mean:
@@ -457,7 +458,8 @@ def _numbers(fam: Family, estimator: str, bias: Bias | None, workflow: str,
     logs = None if workflow == "accumulate" else log_moments(
         fam, sizes, estimator=estimator, bias=bias, dim=dim)
     out["log_mean_T"], out["log_variance_T"] = logs if logs is not None else (None, None)
-    out["collapse_probability_T"] = _absorption(fam, estimator, workflow, values, sizes, bias)
+    out["collapse_probability_T"] = _absorption(fam, estimator, workflow, values, sizes, bias,
+                                                notes)
     return out
 
 
@@ -530,17 +532,28 @@ def _mix_stationary(fam: Family, estimator: str, bias: Bias | None, values, sche
             "log_variance_T": None, "collapse_probability_T": None}
 
 
-def _absorption(fam: Family, estimator: str, workflow: str, values, sizes,
-                bias) -> float | None:
+def _absorption(fam: Family, estimator: str, workflow: str, values, sizes, bias,
+                notes: list[str] | None = None) -> float | None:
     """Probability of having hit the absorbing degenerate state by T, from the law of the
-    first parameter (:func:`absorption.absorption_probability`); None where none exists."""
+    first parameter (:func:`absorption.absorption_probability`); None where none exists, or
+    None with the reason added to ``notes`` where the exact chain cannot be computed."""
     if workflow != "replace" or bias is not None:
         return None
     p = fam.parameters[0]
     law = fam.law(p.name, estimator)
     try:
         return absorption.absorption_probability(law, values[p.name], sizes)
-    except ValueError:  # the exact chain is too large for these sizes
+    except ValueError as exc:
+        if "too large" in str(exc):  # the exact Wright-Fisher chain: work sum n_(t-1) n_t
+            monte_carlo = "each cell's fixation" if fam.vector else "fixation"
+            reason = (f"the exact Wright-Fisher chain is too large for n_t up to "
+                      f"{max(int(n) for n in sizes)} (its work sum (n_(t-1)+1)(n_t+1) exceeds "
+                      f"2e8); modelcollapse simulate estimates {monte_carlo} by Monte Carlo "
+                      f"(collapsed_fraction)")
+        else:
+            reason = " ".join(str(exc).split())
+        if notes is not None and f"collapse_probability_T: {reason}" not in notes:
+            notes.append(f"collapse_probability_T: {reason}")
         return None
 
 

@@ -870,3 +870,22 @@ def test_an_overflowing_moment_is_null_with_its_reason_and_no_warning(family, na
         d = derive("gaussian-variance", params={"sigma2": 1e150}, T=5)
         assert d.values["variance_T"] == pytest.approx(1e300 * ((101 / 99) ** 6 - 1), rel=1e-12)
         assert "nulls" not in d.to_dict()
+
+
+@pytest.mark.parametrize(("family", "kwargs"), [("bernoulli", {"params": {"p": 1e-4}}),
+                                                ("categorical", {"dim": 3})])
+def test_a_chain_too_large_for_the_exact_probability_says_so(family, kwargs):
+    """n = 20000 for T = 10: the exact chain's work sum (n+1)^2 over 10 steps is 4e9 > 2e8
+    (absorption's max_work), so collapse_probability_T is None, and the notes say why."""
+    assert 10 * 20001**2 > 200_000_000
+    d = derive(family, schedule=Schedule("n0", n0=20000), T=10, **kwargs)
+    assert d.values["collapse_probability_T"] is None
+    reason = [note for note in d.notes if note.startswith("collapse_probability_T:")]
+    assert len(reason) == 1
+    assert "exact Wright-Fisher chain is too large for n_t up to 20000" in reason[0]
+    assert "modelcollapse simulate" in reason[0]
+    # where the chain fits, the number and no such note: n = 2, p = 1/2 is fixed at t = 0
+    # with probability 1/4 + 1/4, else (p_0 = 1/2) fixed at t = 1 with probability 1/2
+    small = derive("bernoulli", params={"p": 0.5}, schedule=Schedule("n0", n0=2), T=1)
+    assert small.values["collapse_probability_T"] == pytest.approx(1 / 2 + 1 / 2 * 1 / 2)
+    assert not any(n.startswith("collapse_probability_T:") for n in small.notes)
