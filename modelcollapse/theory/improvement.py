@@ -79,9 +79,11 @@ def spread(n0: int, inverse_sum: float) -> float:
 
 
 def probability_from_spread(rr: float, dim: int) -> float:
-    """Closed form :math:`E[\\Phi(-r\\chi_d/2)] = \\tfrac12 I_{4/(4+r^2)}(d/2, 1/2)`."""
+    """Closed form :math:`E[\\Phi(-r\\chi_d/2)] = \\tfrac12 I_{4/(4+r^2)}(d/2, 1/2)`;
+    0 at :math:`r = 0` (see :func:`improvement_probability`)."""
     if rr == 0.0:
-        return 0.5
+        # T = 0: theta_T is theta_0, never strictly closer; the limit r -> 0+ is 1/2
+        return 0.0
     if math.isinf(rr):
         return 0.0
     if dim == 1:
@@ -98,9 +100,10 @@ def probability_from_spread(rr: float, dim: int) -> float:
 
 
 def _quad(rr: float, dim: int) -> float:
-    """:math:`\\int_0^\\infty \\Phi(-r x/2)\\, f_{\\chi_d}(x)\\, dx` by adaptive quadrature."""
+    """:math:`\\int_0^\\infty \\Phi(-r x/2)\\, f_{\\chi_d}(x)\\, dx` by adaptive quadrature
+    (0 at :math:`r = 0`, as :func:`probability_from_spread`)."""
     if rr == 0.0:
-        return 0.5
+        return 0.0
     if math.isinf(rr):
         return 0.0
     # natural scale of the integrand: the chi density lives at x ~ sqrt(d), Phi(-r x/2) decays
@@ -151,7 +154,9 @@ def improvement_probability(
     n0 : int
         Size of generation 0 (the real data), at least 1.
     inverse_sum : float
-        :math:`S_T = \sum_{t=1}^T 1/n_t`, at least 0; ``inf`` gives 0 and 0 gives 1/2.
+        :math:`S_T = \sum_{t=1}^T 1/n_t`, at least 0; ``inf`` gives 0, and so does 0
+        (:math:`T = 0`: :math:`\hat\theta_T = \hat\theta_0` is not strictly closer, although
+        :math:`P \to 1/2` as :math:`S_T \to 0^+`).
     dim : int, optional
         Dimension :math:`d` of the parameter, at least 1.
     method : {"exact", "quad"}, optional
@@ -162,12 +167,14 @@ def improvement_probability(
     Returns
     -------
     float
-        :math:`P(T) \in [0, 1/2]`.
+        :math:`P(T) \in [0, 1/2)`.
 
     Examples
     --------
     >>> round(improvement_probability(100, 0.01), 4)  # r = 1
     0.3524
+    >>> improvement_probability(100, 0.0)  # T = 0: P(|x| < |x|) = 0
+    0.0
     >>> round(improvement_probability(100, 0.01, dim=5), 3)
     0.157
     """
@@ -256,7 +263,7 @@ def improvement_probability_general(
     -------
     tuple of float
         ``(estimate, standard_error)``; the standard error is 0 for the degenerate cases
-        :math:`S_T = 0` (estimate 1/2) and :math:`S_T = \infty` (estimate 0).
+        :math:`S_T = 0` (:math:`T = 0`, estimate 0) and :math:`S_T = \infty` (estimate 0).
 
     Examples
     --------
@@ -271,8 +278,8 @@ def improvement_probability_general(
     if seed is not None:
         seed = integer("seed", seed, allowed="an integer or None", repeat_name=True)
     rr = spread(n0, s_t)
-    if rr == 0.0:
-        return 0.5, 0.0
+    if rr == 0.0:  # T = 0: theta_T = theta_0, not strictly closer
+        return 0.0, 0.0
     if math.isinf(rr):
         return 0.0, 0.0
     from scipy import special

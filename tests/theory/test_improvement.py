@@ -135,8 +135,9 @@ def test_huge_r_keeps_relative_accuracy() -> None:
     )
 
 
-@pytest.mark.parametrize("rr", [0.0, 1e-300, 1e-8, 0.2, 1.0, 7.0, 1e8])
+@pytest.mark.parametrize("rr", [1e-150, 1e-8, 0.2, 1.0, 7.0, 1e8])
 def test_d1_formula_equals_integral_route(rr: float) -> None:
+    # r > 0 only (rr**2 > 0 in floats): S_T = 0 is T = 0, P = 0 (test_edge_values...)
     closed = improvement_probability(1, rr**2, dim=1)
     assert closed == pytest.approx(math.atan2(2.0, rr) / math.pi, rel=1e-14)
     assert improvement_probability(1, rr**2, dim=1, method="quad") == pytest.approx(
@@ -145,8 +146,11 @@ def test_d1_formula_equals_integral_route(rr: float) -> None:
 
 
 def test_edge_values_and_monotonicity() -> None:
-    assert improvement_probability(50, 0.0) == 0.5
-    assert improvement_probability(50, 0.0, dim=4) == 0.5
+    # T = 0 (S_T = 0): theta_T = theta_0, and |x| < |x| never holds; the limit S_T -> 0+ is 1/2
+    assert improvement_probability(50, 0.0) == 0.0
+    assert improvement_probability(50, 0.0, dim=4) == 0.0
+    assert improvement_probability(50, 0.0, dim=4, method="quad") == 0.0
+    assert improvement_probability(50, 1e-300) == pytest.approx(0.5)
     assert improvement_probability(50, math.inf) == 0.0
     assert improvement_probability(50, math.inf, dim=4, method="quad") == 0.0
     grid = [1e-4, 1e-3, 1e-2, 0.1, 1.0]
@@ -219,7 +223,7 @@ def test_general_reproducible_and_degenerate() -> None:
     a = improvement_probability_general(10, 0.1, cov, draws=1000, seed=5)
     b = improvement_probability_general(10, 0.1, cov, draws=1000, seed=5)
     assert a == b
-    assert improvement_probability_general(10, 0.0, cov) == (0.5, 0.0)
+    assert improvement_probability_general(10, 0.0, cov) == (0.0, 0.0)  # T = 0
     assert improvement_probability_general(10, math.inf, cov) == (0.0, 0.0)
     est, se = improvement_probability_general(10, 0.1, 2.0, draws=1000, seed=None)  # 1 x 1
     assert 0 < est < 0.5 and se > 0
@@ -327,3 +331,20 @@ def test_symbolic_rejects() -> None:
         improvement_limit_power("abc")
     with pytest.raises(ValueError, match=r"s must be > 0"):
         improvement_limit_power(-sp.Symbol("a", positive=True))
+
+
+def test_no_improvement_at_t_zero_on_the_command_line(capsys) -> None:
+    """``improve --T 0``: generation T is generation 0, so Pr(|theta_T - theta*| <
+    |theta_0 - theta*|) = 0 for the Gaussian mean's closed form, as for every other family;
+    the same at T = 0 of an explicit schedule; T = 1 is the Cauchy tail atan(2/r)/pi, r = 1."""
+    import json
+
+    from modelcollapse.cli import main
+
+    for args in (["improve", "--T", "0"], ["improve", "--T", "0", "--dim", "3"],
+                 ["improve", "--family", "gaussian-variance", "--n0", "10", "--T", "0"]):
+        assert main([*args, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["probability"] == 0.0
+    assert main(["improve", "--n0", "100", "--T", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["probability"] == pytest.approx(math.atan(2.0) / math.pi, rel=1e-12)
