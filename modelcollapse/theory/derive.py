@@ -327,13 +327,18 @@ def derive(
         notes.append(f"accumulate workflow: {route}")
     # a moment of a huge parameter (sigma2 = 1e300 squared) overflows to inf: the value says so
     # (to_dict's nulls), so numpy's RuntimeWarning would only be noise on stderr
-    elif mix is not None and infinite:
-        with np.errstate(over="ignore"):
-            numbers = _mix_stationary(fam, est.name, bias, values, schedule, minimum, mix)
     elif infinite:
-        with np.errstate(over="ignore"):
-            numbers = limit_values(fam, est.name, bias, workflow, values, schedule, minimum,
-                                   at, notes)
+        try:
+            with np.errstate(over="ignore"):
+                numbers = (_mix_stationary(fam, est.name, bias, values, schedule, minimum, mix)
+                           if mix is not None else
+                           limit_values(fam, est.name, bias, workflow, values, schedule,
+                                        minimum, at, notes))
+        except OverflowError:  # Python float arithmetic of the limits: beyond 1.8e308
+            numbers = {k: None for k in ("mean_T", "variance_T", "log_mean_T",
+                                         "log_variance_T", "collapse_probability_T")}
+            notes.append("T = inf: the limits overflow the float range (magnitude above "
+                         "1.8e308) for these parameter values")
     else:
         sizes = schedule.sizes(int(T), minimum=minimum, family=fam.name)
         with np.errstate(over="ignore"):

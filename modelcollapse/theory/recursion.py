@@ -208,11 +208,12 @@ def solve_numeric(
     else:
         means = np.exp(cum_log_a) * (theta + np.cumsum(b * np.exp(-cum_log_a)))
     prev = np.concatenate([[theta], means[:-1]])
-    w = scale * (
-        rec.numeric("alpha", sizes, given) * prev**2
-        + rec.numeric("beta", sizes, given) * prev
-        + rec.numeric("gamma", sizes, given)
-    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        # a term whose coefficient is 0 is 0, also where the estimate overflows (0 * inf)
+        w = scale * sum(np.where(c == 0, 0.0, c * x) for c, x in (
+            (rec.numeric("alpha", sizes, given), prev**2),
+            (rec.numeric("beta", sizes, given), prev),
+            (rec.numeric("gamma", sizes, given), 1.0)))
     w = np.maximum(w, 0.0)  # a variance: rounding may leave -1e-17 where it is exactly 0
     with np.errstate(over="ignore"):
         variance = float(np.sum(w * np.exp(_suffix_log_sums(log_f))))
@@ -225,14 +226,17 @@ def _iterate(rec: MomentRecursion, sizes: np.ndarray, theta: float,
     step (for slopes :math:`a_t \le 0`, whose products have no logarithm)."""
     coefficients = {k: rec.numeric(k, sizes, given) for k in ("a", "b", "alpha", "beta", "gamma")}
     means = np.empty(len(sizes))
-    mean, variance = theta, 0.0
-    for t in range(len(sizes)):
-        a, b, al, be, ga = (float(coefficients[k][t]) for k in ("a", "b", "alpha", "beta",
-                                                                  "gamma"))
-        variance = (a * a + al) * variance + max(al * mean**2 + be * mean + ga, 0.0)
-        mean = a * mean + b
-        means[t] = mean
-    return means, variance
+    # numpy scalars: a value beyond the float range is inf, as in the vectorised solution
+    mean, variance = np.float64(theta), np.float64(0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(len(sizes)):
+            a, b, al, be, ga = (coefficients[k][t] for k in ("a", "b", "alpha", "beta",
+                                                             "gamma"))
+            noise = (al * mean**2 if al else 0.0) + (be * mean if be else 0.0) + ga
+            variance = (a * a + al) * variance + max(noise, 0.0)
+            mean = a * mean + b
+            means[t] = mean
+    return means, float(variance)
 
 
 def _at(expr: sp.Expr, index: sp.Expr) -> sp.Expr:

@@ -889,3 +889,21 @@ def test_a_chain_too_large_for_the_exact_probability_says_so(family, kwargs):
     small = derive("bernoulli", params={"p": 0.5}, schedule=Schedule("n0", n0=2), T=1)
     assert small.values["collapse_probability_T"] == pytest.approx(1 / 2 + 1 / 2 * 1 / 2)
     assert not any(n.startswith("collapse_probability_T:") for n in small.notes)
+
+
+def test_huge_parameters_give_values_or_nulls_never_errors():
+    """A location of 1e160 squares to inf in the moment recursion: its variance does not
+    depend on it (sigma^2 sum 1/n_t = 6/100 over t = 0..5); a mix at a huge variance and
+    limits beyond the float range are nulls with a note, not OverflowError."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy RuntimeWarning either
+        out = derive("gaussian-mean", T=5, params={"mu": 1e160}).values
+        assert out["mean_T"] == 1e160 and out["variance_T"] == pytest.approx(0.06, rel=1e-12)
+        mixed = derive("gaussian-variance", T=5, params={"sigma2": 1e160}, workflow="mix",
+                       real_weight=0.5)
+        assert mixed.values["mean_T"] == pytest.approx(1e160)
+        limit = derive("poisson", T=math.inf, params={"lam": 1e160})
+        assert limit.values["mean_T"] is None
+        assert any("overflow the float range" in note for note in limit.notes)
