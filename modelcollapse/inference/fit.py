@@ -475,11 +475,13 @@ class BiasPosterior:
                              "modelcollapse_version attribute)")
         priors = Priors(**{k: tuple(v) if isinstance(v, list) else v
                            for k, v in json.loads(a["priors"]).items()})
-        family: Any = loads(str(a["family_file"])) if a.get("family_file") else str(a["family"])
         columns = json.loads(a["data"])
         try:
+            family: Any = (loads(str(a["family_file"])) if a.get("family_file")
+                           else str(a["family"]))
             data = None if columns is None else load_trajectories(columns, family=family)
-        except ValueError:  # a family built in Python and not registered here
+        except ValueError:  # a family built in Python and not registered here, or a family
+            # file this version no longer reads: the posterior itself still loads
             data = None
         return cls(idata=idata, family=str(a["family"]), sampler=str(a["sampler"]),
                    seconds=float(a["seconds"]), n_trajectories=int(a["n_trajectories"]),

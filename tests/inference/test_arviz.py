@@ -171,6 +171,15 @@ def test_a_family_file_travels_with_the_data_into_a_saved_posterior(tmp_path):
     assert back.family_file == text and back.data.to_dict() == data.to_dict()
 
 
+def test_a_family_file_that_no_longer_loads_still_gives_the_posterior(post, tmp_path):
+    import dataclasses
+
+    broken = dataclasses.replace(post, family_file="name = ")  # not TOML
+    back = BiasPosterior.from_netcdf(broken.to_netcdf(tmp_path / "p.nc"))
+    assert back.data is None and back.family_file == "name = "
+    np.testing.assert_array_equal(back.kappa, post.kappa)
+
+
 def test_posterior_matches_a_direct_integration_on_a_grid(post, data):
     """Posterior mean and sd of kappa and alpha by quadrature over (b, alpha) with scipy's
     densities: prior Beta(1, 3) on b, 0.05 + 2.95 Beta(2, 2) on alpha, the Gamma step law."""
