@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["NoClosedFormError"]
+__all__ = ["NoClosedFormError", "ChainTooLargeError"]
 
 
 class NoClosedFormError(ValueError):
@@ -23,3 +23,13 @@ class NoClosedFormError(ValueError):
         self.quantity = quantity
         self.reason = reason
         super().__init__(f"no closed form for {quantity} of {family}: {reason}")
+
+
+class ChainTooLargeError(ValueError):
+    """An exact absorption chain would take more work than allowed: ``work`` (the sum of its
+    transition-matrix sizes) exceeds ``max_work``; the message says what to do instead."""
+
+    def __init__(self, message: str, *, work: int, max_work: int) -> None:
+        self.work = work
+        self.max_work = max_work
+        super().__init__(message)

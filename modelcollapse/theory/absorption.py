@@ -29,6 +29,7 @@ import sympy as sp
 from numpy.typing import ArrayLike
 
 from modelcollapse.arguments import integer, probability, real
+from modelcollapse.errors import ChainTooLargeError
 from modelcollapse.families.laws import BinomialMean, Law, MultinomialMean, PoissonMean
 from modelcollapse.symbols import T, n0, n_t, t
 
@@ -42,7 +43,11 @@ __all__ = [
     "lambda_",
     "q",
     "P_T",
+    "MAX_WORK",
 ]
+
+#: default bound on the work of an exact Wright-Fisher chain, sum (n_(t-1)+1)(n_t+1)
+MAX_WORK = 200_000_000
 
 #: Poisson rate :math:`\lambda` of the real data
 lambda_ = sp.Symbol("lambda", positive=True)
@@ -121,7 +126,7 @@ def _has_big_ints(sizes: object) -> bool:
 
 
 def bernoulli_fixation_probabilities(
-    p: float, sizes: ArrayLike, *, max_work: int = 200_000_000
+    p: float, sizes: ArrayLike, *, max_work: int = MAX_WORK
 ) -> FixationProbabilities:
     r"""Exact probabilities that the Bernoulli estimate has fixed at 0 and at 1 by generation T.
 
@@ -165,11 +170,10 @@ def bernoulli_fixation_probabilities(
     max_work = integer("max_work", max_work, low=1, repeat_name=True)
     work = sum((a + 1) * (b + 1) for a, b in zip(ns[:-1], ns[1:], strict=True))
     if work > max_work or (ns[0] + 1) > max_work:
-        raise ValueError(
+        raise ChainTooLargeError(
             f"the exact chain is too large: sum (n_(t-1)+1)(n_t+1) = {work} exceeds "
             f"max_work = {max_work}; use smaller sizes, raise max_work, or use the Monte Carlo "
-            f"simulator"
-        )
+            f"simulator", work=work, max_work=max_work)
 
     dist = deque(_wright_fisher_distributions(p, ns), maxlen=1)[0]  # keep only pi_T
     return FixationProbabilities(float(dist[0]), float(dist[-1]))
@@ -228,7 +232,7 @@ def _binomial_rows(size: int, probs: np.ndarray, lo: int = 0, hi: int | None = N
 
 
 def bernoulli_fixation_probability(
-    p: float, sizes: ArrayLike, *, max_work: int = 200_000_000
+    p: float, sizes: ArrayLike, *, max_work: int = MAX_WORK
 ) -> float:
     r"""Exact probability that the Bernoulli estimate has fixed (at 0 or 1) by generation T.
 

@@ -30,7 +30,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from modelcollapse.arguments import choice, integer, probability, real
+from modelcollapse.errors import ChainTooLargeError
 from modelcollapse.theory.absorption import (
+    MAX_WORK,
     _binomial_rows,
     _check_sizes,
     _wright_fisher_distributions,
@@ -162,7 +164,7 @@ def wright_fisher_mean_time(n: int) -> np.ndarray:
 
 def bernoulli_fixation_times(
     p: float, sizes: ArrayLike, *, method: Method = "auto", reps: int = 100_000,
-    seed: int | np.random.Generator | None = 0, max_work: int = 200_000_000,
+    seed: int | np.random.Generator | None = 0, max_work: int = MAX_WORK,
 ) -> AbsorptionTimes:
     r"""Distribution of the Wright-Fisher fixation time: :math:`\Pr(\hat p_t \in \{0, 1\})`
     for t = 0..T.
@@ -193,8 +195,10 @@ def bernoulli_fixation_times(
     h = wright_fisher_mean_time(ns[-1]) if ns[-1] <= _MEAN_MAX_SIZE else None
     if method == "exact":
         if _bernoulli_work(ns) > max_work:
-            raise ValueError(f"the exact chain is too large: work {_bernoulli_work(ns)} exceeds "
-                             f"max_work = {max_work}; use method='monte carlo'")
+            raise ChainTooLargeError(f"the exact chain is too large: work "
+                                     f"{_bernoulli_work(ns)} exceeds max_work = {max_work}; "
+                                     "use method='monte carlo'", work=_bernoulli_work(ns),
+                                     max_work=max_work)
         zero, one, dist = _bernoulli_exact(p, ns)
         cdf = np.minimum(zero + one, 1.0)
         trunc = _truncated(cdf)
@@ -311,7 +315,7 @@ def _check_simplex(p: ArrayLike) -> np.ndarray:
 
 def categorical_fixation(
     p: ArrayLike, sizes: ArrayLike, *, method: Method = "auto", reps: int = 100_000,
-    seed: int | np.random.Generator | None = 0, max_work: int = 200_000_000,
+    seed: int | np.random.Generator | None = 0, max_work: int = MAX_WORK,
 ) -> CategoricalFixation:
     r"""Probability that only one category is left, and that each category is lost, by
     generation t = 0..T, for :math:`\hat p_t \mid \hat p_{t-1} \sim
@@ -348,8 +352,10 @@ def categorical_fixation(
         method = "exact" if fits else "monte carlo"
     if method == "exact":
         if not fits:
-            raise ValueError(f"the exact chain is too large: work {_bernoulli_work(ns)} exceeds "
-                             f"max_work = {max_work}; use method='monte carlo'")
+            raise ChainTooLargeError(f"the exact chain is too large: work "
+                                     f"{_bernoulli_work(ns)} exceeds max_work = {max_work}; "
+                                     "use method='monte carlo'", work=_bernoulli_work(ns),
+                                     max_work=max_work)
         zero = np.empty((k, len(ns)))
         one = np.empty((k, len(ns)))
         for cell, pk in enumerate(probs):
@@ -382,7 +388,7 @@ def categorical_fixation(
 
 
 def categorical_fixation_probability(p: ArrayLike, sizes: ArrayLike, *,
-                                     max_work: int = 200_000_000) -> float:
+                                     max_work: int = MAX_WORK) -> float:
     r"""Exact probability that only one category is left at generation T,
     :math:`\sum_k \Pr(\hat p_{k,T} = 1)` (see :func:`categorical_fixation`; ``ValueError``
     when the Bernoulli chains are too large).
@@ -394,7 +400,7 @@ def categorical_fixation_probability(p: ArrayLike, sizes: ArrayLike, *,
 
 
 def category_loss_probabilities(p: ArrayLike, sizes: ArrayLike, *,
-                                max_work: int = 200_000_000) -> np.ndarray:
+                                max_work: int = MAX_WORK) -> np.ndarray:
     r"""Exact probability that each category is lost (its frequency is 0) at generation T: the
     fixation-at-0 probability of the cell's own Bernoulli (Wright-Fisher) chain.
 

@@ -19,7 +19,7 @@ import sympy as sp
 
 from modelcollapse import symbols
 from modelcollapse.arguments import choice, integer, mapping, real
-from modelcollapse.errors import NoClosedFormError
+from modelcollapse.errors import ChainTooLargeError, NoClosedFormError
 from modelcollapse.families import Bias, Family, get_family
 from modelcollapse.guards import MAX_DEGREE, MAX_DIMENSION, check_dimension
 from modelcollapse.jsonable import jsonable, null_reasons
@@ -548,18 +548,22 @@ def _absorption(fam: Family, estimator: str, workflow: str, values, sizes, bias,
     law = fam.law(p.name, estimator)
     try:
         return absorption.absorption_probability(law, values[p.name], sizes)
-    except ValueError as exc:
-        if "too large" in str(exc):  # the exact Wright-Fisher chain: work sum n_(t-1) n_t
-            monte_carlo = "each cell's fixation" if fam.vector else "fixation"
-            reason = (f"the exact Wright-Fisher chain is too large for n_t up to "
-                      f"{max(int(n) for n in sizes)} (its work sum (n_(t-1)+1)(n_t+1) exceeds "
-                      f"2e8); modelcollapse simulate estimates {monte_carlo} by Monte Carlo "
-                      f"(collapsed_fraction)")
-        else:
-            reason = " ".join(str(exc).split())
-        if notes is not None and f"collapse_probability_T: {reason}" not in notes:
-            notes.append(f"collapse_probability_T: {reason}")
+    except ChainTooLargeError as exc:
+        monte_carlo = "each cell's fixation" if fam.vector else "fixation"
+        reason = (f"the exact Wright-Fisher chain is too large for n_t up to "
+                  f"{max(int(n) for n in sizes)} (its work sum (n_(t-1)+1)(n_t+1) exceeds "
+                  f"{exc.max_work:.3g}); modelcollapse simulate estimates {monte_carlo} by "
+                  f"Monte Carlo (collapsed_fraction)")
+        _note(notes, f"collapse_probability_T: {reason}")
         return None
+    except ValueError as exc:
+        _note(notes, f"collapse_probability_T: {' '.join(str(exc).split())}")
+        return None
+
+
+def _note(notes: list[str] | None, note: str) -> None:
+    if notes is not None and note not in notes:
+        notes.append(note)
 
 
 _SYMBOLIC_CACHE: dict[tuple, tuple[Family, tuple[tuple[str, sp.Expr | str], ...]]] = {}
