@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from modelcollapse.families import Family, get_family
-from modelcollapse.theory.latex import _symbols, latex_escape, row_label
+from modelcollapse.theory.latex import _symbols, row_label
 
 if TYPE_CHECKING:
     from modelcollapse.theory.derive import Derivation
@@ -75,7 +75,8 @@ def rows(result: Derivation) -> list[Row]:
     horizon = r"\infty" if math.isinf(result.T) else "T"
 
     def row(key: str, param: str | None, value: str | None, formula: str | None) -> Row:
-        label, relation = _label(key, symbols.get(param or "", symbols[""]), horizon)
+        label, relation = row_label(key, symbols.get(param or "", symbols[""]),
+                                    horizon=horizon)
         return Row(key, label, relation, value, formula)
 
     used: set[str] = set()
@@ -99,22 +100,6 @@ def rows(result: Derivation) -> list[Row]:
         key, param = _split(name, result)
         out.append(row(key, param, None, tex))
     return out
-
-
-def _label(key: str, symbol: str, horizon: str) -> tuple[str, str]:
-    r""":func:`row_label`, with the horizon shown for the other keys "at T" too
-    (``collapse_probability_T`` at :math:`T = \infty` reads "collapse probability
-    :math:`\infty`", not "collapse probability T").
-
-    >>> _label("collapse_probability_T", r"\lambda", r"\infty")
-    ('\\text{collapse probability}\\ \\infty', '=')
-    """
-    label, relation = row_label(key, symbol, horizon=horizon)
-    if key.endswith("_T") and label == rf"\text{{{latex_escape(key.replace('_', ' '))}}}":
-        # row_label read the key as its words, the "T" among them
-        words = latex_escape(key[: -len("_T")].replace("_", " "))
-        return rf"\text{{{words}}}\ {horizon}", relation
-    return label, relation
 
 
 def _split(name: str, result: Derivation) -> tuple[str, str | None]:

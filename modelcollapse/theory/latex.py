@@ -186,7 +186,8 @@ def row_label(key: str, symbol: str = r"\theta", *, horizon: str = "T") -> tuple
     r"""A readable LaTeX label for a result key and its relation to the expression.
 
     ``symbol`` is the LaTeX of the parameter (``\sigma^{2}``), ``horizon`` that of the last
-    generation (``T`` or ``\infty``). Unknown keys read as their words.
+    generation (``T`` or ``\infty``). Unknown keys read as their words, a final ``_T`` as
+    the horizon.
 
     >>> row_label("variance_T", r"\sigma^{2}")
     ('\\mathrm{Var}\\,\\widehat{\\sigma^{2}}_{T}', '=')
@@ -194,10 +195,14 @@ def row_label(key: str, symbol: str = r"\theta", *, horizon: str = "T") -> tuple
     ('\\widehat{\\mu} \\mid \\mu, n', '\\sim')
     >>> row_label("new_thing")
     ('\\text{new thing}', '=')
+    >>> row_label("collapse_probability_T", horizon=r"\infty")
+    ('\\text{collapse probability}\\ \\infty', '=')
     """
     if key in _LABELS:
         form, relation = _LABELS[key]
         return form.format(x=symbol, h=horizon), relation
+    if key.endswith("_T"):  # a value at the last generation
+        return rf"\text{{{latex_escape(key[:-2].replace('_', ' '))}}}\ {horizon}", "="
     return rf"\text{{{latex_escape(key.replace('_', ' '))}}}", "="
 
 
